@@ -1,0 +1,48 @@
+/**
+ * What the handler needs from storage: the workspaces one user is a member
+ * of. Implement it over any store; lobby ships Postgres drivers for
+ * postgres.js and PGlite.
+ *
+ * @module
+ */
+import type { WorkspaceMembership } from "../workspace.ts";
+
+/**
+ * The storage port of lobby.
+ *
+ * `listForUser` resolves with the user's memberships ordered by workspace
+ * `createdAt` ascending, then `bizId`, never including soft-deleted
+ * workspaces, and `[]` for a user with none. It rejects with a
+ * {@link RepositoryUnavailableError} when the store cannot be reached or timed
+ * out (the handler answers 503), and with any other error for a bug (500).
+ *
+ * @example
+ * ```ts
+ * import type { WorkspaceRepository } from "./repository.ts";
+ * const empty: WorkspaceRepository = { listForUser: () => Promise.resolve([]) };
+ * ```
+ */
+export interface WorkspaceRepository {
+  /** The memberships of `userId`, in listing order. */
+  listForUser(userId: string): Promise<readonly WorkspaceMembership[]>;
+}
+
+/**
+ * The store could not be reached or did not answer in time. The message is
+ * fixed and safe; the driver's error, which may name hosts or SQL, is kept in
+ * `cause` for logs only.
+ *
+ * @example
+ * ```ts
+ * import { RepositoryUnavailableError } from "./repository.ts";
+ * const error = new RepositoryUnavailableError({ cause: new Error("ECONNREFUSED") });
+ * error.name; // "RepositoryUnavailableError"
+ * ```
+ */
+export class RepositoryUnavailableError extends Error {
+  /** Wraps the driver's error as `cause`. */
+  constructor(options?: { cause?: unknown }) {
+    super("The workspace store is unavailable", options);
+    this.name = "RepositoryUnavailableError";
+  }
+}
