@@ -1,0 +1,576 @@
+import t from "tap";
+import { clientHashMatches, createVerifier, extractBearer, TOKEN_FAILURE_REASONS } from "../lib/auth.ts";
+import type { BearerResult, TokenFailureReason, Verifier, VerifierOptions, VerifyResult } from "../lib/auth.ts";
+import { combineKeySets, secretKeys, staticKeys } from "../lib/keys.ts";
+import type { KeySet, VerificationKey } from "../lib/keys.ts";
+import { base64url, signSegments, signToken } from "./_tokens.ts";
+
+const SECRET = "lobby-test-secret-with-at-least-64-bytes-for-hs512-0123456789abc";
+const OTHER_SECRET = "another-secret-entirely-another-secret-entirely-another-secret!!";
+const NOW_S = 1_767_225_600; // 2026-01-01T00:00:00Z
+const NOW = NOW_S * 1000;
+const CLAIMS = { sub: "user-1", exp: NOW_S + 3600 } as const;
+
+const keys = await secretKeys(SECRET);
+
+// Every failure any verifier in this file returns, to prove each reason is reachable.
+const produced = new Set<TokenFailureReason>();
+function verifier(options: Partial<VerifierOptions> = {}): Verifier {
+  const verify = createVerifier({ keys, ...options });
+  return async (token, nowMs) => {
+    const result = await verify(token, nowMs);
+    if (!result.ok) produced.add(result.reason);
+    return result;
+  };
+}
+const verify = verifier();
+
+function fail(reason: TokenFailureReason): VerifyResult {
+  return { ok: false, reason };
+}
+function sign(payload: Record<string, unknown> | string, header?: Record<string, unknown> | string): Promise<string> {
+  return signToken({ secret: SECRET, payload, ...(header === undefined ? {} : { header }) });
+}
+async function reasonOf(token: string, v: Verifier = verify, now: number = NOW): Promise<TokenFailureReason | "ok"> {
+  const result = await v(token, now);
+  return result.ok ? "ok" : result.reason;
+}
+// base64url length of n bytes without padding.
+function segmentLength(n: number): number {
+  return 4 * Math.floor(n / 3) + [0, 2, 3][n % 3]!;
+}
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+t.test("extractBearer follows RFC 6750 §2.1", async (t) => {
+  const cases: [string | null, BearerResult][] = [
+    [null, { ok: false, reason: "missing_authorization" }],
+    ["", { ok: false, reason: "missing_authorization" }],
+    ["   ", { ok: false, reason: "missing_authorization" }],
+    [" \t ", { ok: false, reason: "missing_authorization" }],
+    ["Bearer abc", { ok: true, token: "abc" }],
+    ["bearer abc", { ok: true, token: "abc" }],
+    ["BEARER abc", { ok: true, token: "abc" }],
+    ["bEaReR abc", { ok: true, token: "abc" }],
+    ["Bearer    abc", { ok: true, token: "abc" }],
+    [" Bearer abc\t", { ok: true, token: "abc" }],
+    ["Bearer a.b-c_d~e+f/g==", { ok: true, token: "a.b-c_d~e+f/g==" }],
+    ["Bearer", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer ", { ok: false, reason: "malformed_authorization" }],
+    ["Bearerabc", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer\tabc", { ok: false, reason: "malformed_authorization" }],
+    ["Basic dXNlcjpwYXNz", { ok: false, reason: "malformed_authorization" }],
+    ["Token abc", { ok: false, reason: "malformed_authorization" }],
+    ["abc", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer abc def", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer abc, Bearer def", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer abc,def", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer ab=c", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer =abc", { ok: false, reason: "malformed_authorization" }],
+    ['Bearer "abc"', { ok: false, reason: "malformed_authorization" }],
+    ["Bearer abc\u0000", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer abc\n", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer abc\r\nX-Evil: 1", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer äbc", { ok: false, reason: "malformed_authorization" }],
+    ["Bearer\u00a0abc", { ok: false, reason: "malformed_authorization" }],
+  ];
+  for (const [header, expected] of cases) {
+    t.strictSame(extractBearer(header), expected, JSON.stringify(header));
+  }
+});
+
+t.test("createVerifier accepts valid HS256, HS384 and HS512 tokens", async (t) => {
+  for (const alg of ["HS256", "HS384", "HS512"] as const) {
+    const token = await signToken({ secret: SECRET, alg, payload: { ...CLAIMS, role: "x" } });
+    t.strictSame(
+      await verify(token, NOW),
+      {
+        ok: true,
+        principal: { userId: "user-1", clientHash: null, expiresAt: NOW_S + 3600, claims: { ...CLAIMS, role: "x" } },
+      },
+      alg,
+    );
+  }
+});
+
+t.test("createVerifier accepts a Uint8Array secret", async (t) => {
+  const bytes = new Uint8Array(32).map((_, i) => i * 7);
+  const v = verifier({ keys: await secretKeys(bytes) });
+  t.equal(await reasonOf(await signToken({ secret: bytes, payload: CLAIMS }), v), "ok");
+});
+
+t.test("createVerifier rejects alg none, None and NONE with an empty signature", async (t) => {
+  for (const alg of ["none", "None", "NONE"]) {
+    const token = `${base64url(JSON.stringify({ alg, typ: "JWT" }))}.${base64url(JSON.stringify(CLAIMS))}.`;
+    t.equal(await reasonOf(token), "unsupported_algorithm", alg);
+  }
+});
+
+t.test("createVerifier rejects algorithms the key set does not allow", async (t) => {
+  const cases: [string, Record<string, unknown>][] = [
+    ["missing alg", { alg: undefined }],
+    ["numeric alg", { alg: 256 }],
+    ["array alg", { alg: ["HS256"] }],
+    ["lower-case alg", { alg: "hs256" }],
+    ["alg with a space", { alg: "HS256 " }],
+    ["RS256 against a secret", { alg: "RS256" }],
+    ["ES256 against a secret", { alg: "ES256" }],
+  ];
+  for (const [name, header] of cases) {
+    t.equal(await reasonOf(await sign(CLAIMS, header)), "unsupported_algorithm", name);
+  }
+  const only256 = verifier({ keys: await secretKeys(SECRET, { algorithms: ["HS256"] }) });
+  t.equal(await reasonOf(await signToken({ secret: SECRET, alg: "HS512", payload: CLAIMS }), only256), "unsupported_algorithm", "HS512 when only HS256 is allowed");
+  t.equal(await reasonOf(await signToken({ secret: SECRET, alg: "HS256", payload: CLAIMS }), only256), "ok", "HS256 when only HS256 is allowed");
+});
+
+t.test("createVerifier rejects bad signatures", async (t) => {
+  t.equal(await reasonOf(await signToken({ secret: OTHER_SECRET, payload: CLAIMS })), "bad_signature", "another secret");
+  t.equal(
+    await reasonOf(await signToken({ secret: SECRET, alg: "HS512", header: { alg: "HS256" }, payload: CLAIMS })),
+    "bad_signature",
+    "HS256 header with an HS512 signature",
+  );
+  const good = await sign(CLAIMS);
+  const [h, , s] = good.split(".");
+  const forged = `${h}.${base64url(JSON.stringify({ ...CLAIMS, sub: "admin" }))}.${s}`;
+  t.equal(await reasonOf(forged), "bad_signature", "payload swapped under a valid signature");
+  t.equal(await reasonOf(good.slice(0, good.lastIndexOf(".") + 1)), "bad_signature", "HS256 with an empty signature");
+  const truncated = good.slice(0, -3);
+  t.equal(await reasonOf(truncated), "bad_signature", "truncated signature");
+});
+
+t.test("createVerifier validates exp", async (t) => {
+  const cases: [string, string][] = [
+    ["missing", JSON.stringify({ sub: "u" })],
+    ["a numeric string", JSON.stringify({ sub: "u", exp: "9999999999" })],
+    ["the string NaN", JSON.stringify({ sub: "u", exp: "NaN" })],
+    ["null", JSON.stringify({ sub: "u", exp: null })],
+    ["1e400 (Infinity)", `{"sub":"u","exp":1e400}`],
+    ["-1e400 (-Infinity)", `{"sub":"u","exp":-1e400}`],
+    ["negative", JSON.stringify({ sub: "u", exp: -1 })],
+    ["true", JSON.stringify({ sub: "u", exp: true })],
+    ["false", JSON.stringify({ sub: "u", exp: false })],
+    ["an array", JSON.stringify({ sub: "u", exp: [NOW_S + 60] })],
+    ["an object", JSON.stringify({ sub: "u", exp: { at: NOW_S + 60 } })],
+    ["past year 9999", JSON.stringify({ sub: "u", exp: 253_402_300_800 })],
+  ];
+  for (const [name, payload] of cases) {
+    t.equal(await reasonOf(await sign(payload)), "invalid_claims", name);
+  }
+  t.equal(await reasonOf(await sign(`{"sub":"u","exp":NaN}`)), "malformed_token", "bare NaN is not JSON");
+});
+
+t.test("createVerifier accepts exp past 2038, at year 9999 and fractional", async (t) => {
+  const result = await verify(await sign({ sub: "u", exp: 4_102_444_800 }), NOW);
+  t.ok(result.ok);
+  t.equal(result.ok && result.principal.expiresAt, 4_102_444_800);
+  t.equal(await reasonOf(await sign({ sub: "u", exp: 253_402_300_799 })), "ok", "last second of 9999");
+  const fractional = await verify(await sign({ sub: "u", exp: NOW_S + 10.5 }), NOW);
+  t.equal(fractional.ok && fractional.principal.expiresAt, NOW_S + 10.5);
+});
+
+t.test("createVerifier expires tokens at exp + clock skew", async (t) => {
+  const token = await sign({ sub: "u", exp: NOW_S });
+  // Default skew 30 s: valid while now < exp + 30.
+  t.equal(await reasonOf(token, verify, NOW + 29_000), "ok", "29 s after exp");
+  t.equal(await reasonOf(token, verify, NOW + 29_999), "ok", "1 ms before exp + skew");
+  t.equal(await reasonOf(token, verify, NOW + 30_000), "expired", "exactly exp + skew");
+  t.equal(await reasonOf(token, verify, NOW + 31_000), "expired", "1 s beyond skew");
+  const strict = verifier({ clockSkewSeconds: 0 });
+  t.equal(await reasonOf(token, strict, NOW - 1), "ok", "skew 0, 1 ms before exp");
+  t.equal(await reasonOf(token, strict, NOW), "expired", "skew 0, at exp");
+  const lenient = verifier({ clockSkewSeconds: 3600 });
+  t.equal(await reasonOf(token, lenient, NOW + 3_599_000), "ok", "skew 3600");
+  t.equal(await reasonOf(await sign({ sub: "u", exp: 0 })), "expired", "exp 0");
+});
+
+t.test("createVerifier honours nbf", async (t) => {
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: NOW_S + 86_400 })), "not_yet_valid", "far-future nbf");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: NOW_S + 31 })), "not_yet_valid", "nbf 1 s beyond skew");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: NOW_S + 30 })), "ok", "nbf exactly at now + skew");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: NOW_S - 60 })), "ok", "past nbf");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: String(NOW_S - 60) })), "invalid_claims", "string nbf");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: null })), "invalid_claims", "null nbf");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, nbf: true })), "invalid_claims", "boolean nbf");
+  t.equal(await reasonOf(await sign(`{"sub":"u","exp":${NOW_S + 60},"nbf":-1e400}`)), "invalid_claims", "-Infinity nbf");
+});
+
+t.test("createVerifier rejects iat in the future", async (t) => {
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S + 3600 })), "not_yet_valid", "an hour ahead");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S + 31 })), "not_yet_valid", "1 s beyond skew");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S + 30 })), "ok", "exactly at skew");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 10 })), "ok", "in the past");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: "yesterday" })), "invalid_claims", "string iat");
+});
+
+t.test("createVerifier validates the subject", async (t) => {
+  const cases: [string, unknown][] = [
+    ["empty", ""],
+    ["a number", 42],
+    ["an object", { id: "u" }],
+    ["an array", ["u"]],
+    ["null", null],
+    ["300 characters", "u".repeat(300)],
+    ["257 characters", "u".repeat(257)],
+    ["a NUL character", "a\u0000b"],
+    ["a newline", "a\nb"],
+  ];
+  for (const [name, sub] of cases) {
+    t.equal(await reasonOf(await sign({ exp: CLAIMS.exp, sub })), "invalid_subject", name);
+  }
+  t.equal(await reasonOf(await sign({ exp: CLAIMS.exp })), "invalid_subject", "missing");
+  t.equal(await reasonOf(await sign({ exp: CLAIMS.exp, sub: "u".repeat(256) })), "ok", "256 characters");
+  const unicode = await verify(await sign({ exp: CLAIMS.exp, sub: "ユーザー 1" }), NOW);
+  t.equal(unicode.ok && unicode.principal.userId, "ユーザー 1");
+});
+
+t.test("createVerifier reads a custom subject claim", async (t) => {
+  const v = verifier({ subjectClaim: "uid" });
+  const result = await v(await sign({ exp: CLAIMS.exp, sub: "not-me", uid: "u-9" }), NOW);
+  t.equal(result.ok && result.principal.userId, "u-9");
+  t.equal(await reasonOf(await sign(CLAIMS), v), "invalid_subject", "sub alone is not enough");
+  // Only the payload's own members count, never Object.prototype's.
+  const inherited = verifier({ subjectClaim: "constructor" });
+  t.equal(await reasonOf(await sign(CLAIMS), inherited), "invalid_subject", "inherited property");
+  const hash = await verifier({ clientHashClaim: "toString" })(await sign(CLAIMS), NOW);
+  t.equal(hash.ok && hash.principal.clientHash, null, "an inherited client-hash claim is absent");
+});
+
+t.test("createVerifier checks the issuer when configured", async (t) => {
+  const single = verifier({ issuer: "https://id.example" });
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: "https://id.example" }), single), "ok");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: "https://evil.example" }), single), "wrong_issuer");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: "https://id.example/" }), single), "wrong_issuer", "exact match only");
+  t.equal(await reasonOf(await sign(CLAIMS), single), "wrong_issuer", "missing iss");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: 42 }), single), "invalid_claims", "numeric iss");
+  const list = verifier({ issuer: ["https://a.example", "https://b.example"] });
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: "https://b.example" }), list), "ok");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: "https://c.example" }), list), "wrong_issuer");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: "anyone" })), "ok", "not configured");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iss: ["https://id.example"] })), "invalid_claims", "array iss");
+});
+
+t.test("createVerifier checks the audience when configured", async (t) => {
+  const single = verifier({ audience: "lobby" });
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: "lobby" }), single), "ok", "string");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: ["other", "lobby"] }), single), "ok", "array");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: "other" }), single), "wrong_audience", "wrong string");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: ["a", "b"] }), single), "wrong_audience", "wrong array");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: [] }), single), "wrong_audience", "empty array");
+  t.equal(await reasonOf(await sign(CLAIMS), single), "wrong_audience", "missing");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: ["lobby", 1] }), single), "invalid_claims", "non-string entry");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: 1 }), single), "invalid_claims", "number");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: { lobby: true } }), single), "invalid_claims", "object");
+  const list = verifier({ audience: ["lobby", "admin"] });
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: "admin" }), list), "ok", "configured list");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: ["x", null] })), "invalid_claims", "type checked even when not configured");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, aud: "anything" })), "ok", "not configured");
+});
+
+t.test("createVerifier reads the client-hash claim", async (t) => {
+  const present = await verify(await sign({ ...CLAIMS, chash: "h-123" }), NOW);
+  t.equal(present.ok && present.principal.clientHash, "h-123");
+  const absent = await verify(await sign(CLAIMS), NOW);
+  t.equal(absent.ok && absent.principal.clientHash, null);
+  for (const chash of [42, "", null, ["h"], true]) {
+    t.equal(await reasonOf(await sign({ ...CLAIMS, chash })), "invalid_claims", JSON.stringify(chash));
+  }
+  const custom = verifier({ clientHashClaim: "ch" });
+  const result = await custom(await sign({ ...CLAIMS, ch: "h-9", chash: 1 }), NOW);
+  t.equal(result.ok && result.principal.clientHash, "h-9", "custom claim; chash is then an ordinary claim");
+});
+
+t.test("createVerifier caps the token size before parsing", async (t) => {
+  // A validly signed token of exactly `length` characters.
+  async function tokenOfLength(length: number): Promise<string> {
+    const header = JSON.stringify({ alg: "HS256", typ: "JWT", pad: "" }).length;
+    const payload = JSON.stringify({ ...CLAIMS, pad: "" }).length;
+    for (let h = 0; h < 3; h++) {
+      for (let p = 0; p < length; p++) {
+        if (segmentLength(header + h) + segmentLength(payload + p) + 2 + 43 === length) {
+          return sign({ ...CLAIMS, pad: "p".repeat(p) }, { pad: "h".repeat(h) });
+        }
+      }
+    }
+    throw new Error(`no token of length ${length}`);
+  }
+  const atLimit = await tokenOfLength(8192);
+  const overLimit = await tokenOfLength(8193);
+  t.equal(atLimit.length, 8192);
+  t.equal(overLimit.length, 8193);
+  t.equal(await reasonOf(atLimit), "ok", "8 KiB");
+
+  const parse = JSON.parse;
+  let parsed = 0;
+  JSON.parse = (...args: Parameters<typeof JSON.parse>) => {
+    parsed++;
+    return parse(...args);
+  };
+  try {
+    t.equal(await reasonOf(overLimit), "token_too_large", "8 KiB + 1, validly signed");
+    t.equal(await reasonOf("x".repeat(100_000)), "token_too_large", "100 kB of junk");
+  } finally {
+    JSON.parse = parse;
+  }
+  t.equal(parsed, 0, "nothing was decoded");
+  t.equal(await reasonOf(await sign(CLAIMS), verifier({ maxTokenBytes: 64 })), "token_too_large", "maxTokenBytes option");
+});
+
+t.test("createVerifier rejects the wrong number of segments", async (t) => {
+  const good = await sign(CLAIMS);
+  const [h, p, s] = good.split(".");
+  t.equal(await reasonOf(`${h}.${p}`), "malformed_token", "2 segments");
+  t.equal(await reasonOf(`${good}.${s}`), "malformed_token", "4 segments");
+  t.equal(await reasonOf(`${good}.`), "malformed_token", "trailing dot");
+  t.equal(await reasonOf(`.${p}.${s}`), "malformed_token", "empty header");
+  t.equal(await reasonOf(`${h}..${s}`), "malformed_token", "empty payload");
+  for (const junk of ["", ".", "..", "...", "a", "a.b.c", "\u0000", "😀.😀.😀", "null", "{}.{}.{}"]) {
+    t.equal(await reasonOf(junk), "malformed_token", JSON.stringify(junk));
+  }
+});
+
+t.test("createVerifier rejects padding, whitespace and foreign characters", async (t) => {
+  const header = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+  // A payload whose encoding is not a multiple of 4, so `=` padding is plausible.
+  let json = JSON.stringify(CLAIMS);
+  while (json.length % 3 === 0) json += " ";
+  const payload = base64url(json);
+  const padding = "=".repeat((4 - (payload.length % 4)) % 4);
+  t.ok(padding.length > 0);
+  t.equal(await reasonOf(await signSegments({ secret: SECRET, header, payload })), "ok", "control: unpadded verifies");
+  t.equal(await reasonOf(await signSegments({ secret: SECRET, header, payload: payload + padding })), "malformed_token", "padding =");
+  const middle = Math.floor(payload.length / 2);
+  for (const [name, blank] of [["space", " "], ["tab", "\t"], ["newline", "\n"]]) {
+    const spaced = payload.slice(0, middle) + blank + payload.slice(middle);
+    t.equal(await reasonOf(await signSegments({ secret: SECRET, header, payload: spaced })), "malformed_token", `${name} inside`);
+  }
+  const good = await signSegments({ secret: SECRET, header, payload });
+  t.equal(await reasonOf(` ${good}`), "malformed_token", "leading space");
+  t.equal(await reasonOf(`${good}\n`), "malformed_token", "trailing newline");
+  const plus = await signSegments({ secret: SECRET, header, payload: payload.replace(/.$/, "+") });
+  t.equal(await reasonOf(plus), "malformed_token", "base64 '+' instead of base64url");
+  t.equal(await reasonOf(await signSegments({ secret: SECRET, header, payload: `${payload}é` })), "malformed_token", "non-ASCII");
+});
+
+t.test("createVerifier rejects non-canonical base64url", async (t) => {
+  const header = base64url(JSON.stringify({ alg: "HS256" }));
+  for (const extra of [1, 2]) {
+    // JSON of 3n+1 bytes leaves 4 unused bits in the last character; 3n+2 leaves 2.
+    let json = JSON.stringify(CLAIMS);
+    while (json.length % 3 !== extra) json += " ";
+    const payload = base64url(json);
+    const last = ALPHABET.indexOf(payload.at(-1)!);
+    t.equal(last & 1, 0, "canonical encoding has zero unused bits");
+    const tampered = payload.slice(0, -1) + ALPHABET[last + 1];
+    t.equal(await reasonOf(await signSegments({ secret: SECRET, header, payload })), "ok", `control ${extra}`);
+    t.equal(await reasonOf(await signSegments({ secret: SECRET, header, payload: tampered })), "malformed_token", `non-zero unused bits ${extra}`);
+  }
+  const fiveChars = "eyJhb"; // 4n+1 characters cannot be base64url
+  t.equal(await reasonOf(await signSegments({ secret: SECRET, header: fiveChars, payload: base64url("{}") })), "malformed_token", "4n+1 length");
+});
+
+t.test("createVerifier requires JSON objects in UTF-8", async (t) => {
+  for (const header of ['"abc"', "[]", "null", "42", "{", '{"alg":"HS256"} x']) {
+    t.equal(await reasonOf(await sign(CLAIMS, header)), "malformed_token", `header ${header}`);
+  }
+  for (const payload of ['"abc"', "[]", "null", "true", "1", ""]) {
+    t.equal(await reasonOf(await sign(payload)), "malformed_token", `payload ${JSON.stringify(payload)}`);
+  }
+  const invalidUtf8 = base64url(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+  t.equal(
+    await reasonOf(await signSegments({ secret: SECRET, header: base64url('{"alg":"HS256"}'), payload: invalidUtf8 })),
+    "malformed_token",
+    "invalid UTF-8",
+  );
+  t.equal(await reasonOf(await sign(`\uFEFF${JSON.stringify(CLAIMS)}`)), "malformed_token", "byte order mark");
+});
+
+t.test("createVerifier takes the last of duplicate JSON members (RFC 7519 §4)", async (t) => {
+  const result = await verify(await sign(`{"sub":"a","exp":${NOW_S + 60},"sub":"b"}`), NOW);
+  t.equal(result.ok && result.principal.userId, "b");
+  t.equal(await reasonOf(await sign(CLAIMS, '{"alg":"none","alg":"HS256"}')), "ok", "alg none then HS256");
+  t.equal(await reasonOf(await sign(CLAIMS, '{"alg":"HS256","alg":"none"}')), "unsupported_algorithm", "alg HS256 then none");
+});
+
+t.test("createVerifier rejects a crit header", async (t) => {
+  t.equal(await reasonOf(await sign(CLAIMS, { crit: ["exp"] })), "critical_header");
+  t.equal(await reasonOf(await sign(CLAIMS, { crit: [] })), "critical_header", "empty list");
+  t.equal(await reasonOf(await sign(CLAIMS, { crit: ["b64"], b64: false })), "critical_header", "RFC 7797");
+});
+
+t.test("createVerifier ignores typ and key-location headers", async (t) => {
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "at+jwt" })), "ok", "typ at+jwt");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: undefined })), "ok", "no typ");
+  t.equal(await reasonOf(await sign(CLAIMS, { jku: "https://evil.example/jwks" })), "ok", "jku is never fetched");
+  const withJwk = await signToken({
+    secret: OTHER_SECRET,
+    header: { jwk: { kty: "oct", k: base64url(OTHER_SECRET) } },
+    payload: CLAIMS,
+  });
+  t.equal(await reasonOf(withJwk), "bad_signature", "an embedded jwk is not trusted");
+});
+
+t.test("createVerifier applies the kid rule", async (t) => {
+  const named = verifier({ keys: await secretKeys(SECRET, { kid: "k1" }) });
+  t.equal(await reasonOf(await sign(CLAIMS, { kid: "k1" }), named), "ok", "same kid");
+  t.equal(await reasonOf(await sign(CLAIMS, { kid: "k2" }), named), "unknown_key", "other kid");
+  t.equal(await reasonOf(await sign(CLAIMS), named), "unknown_key", "no kid");
+  t.equal(await reasonOf(await sign(CLAIMS, { kid: "K1" }), named), "unknown_key", "kid is case-sensitive");
+  t.equal(await reasonOf(await sign(CLAIMS, { kid: "anything" })), "ok", "unnamed key, any kid");
+  t.equal(await reasonOf(await sign(CLAIMS)), "ok", "unnamed key, no kid");
+  t.equal(await reasonOf(await sign(CLAIMS, { kid: 1 })), "malformed_token", "numeric kid");
+  t.equal(await reasonOf(await sign(CLAIMS, { kid: null })), "malformed_token", "null kid");
+
+  const rotated = verifier({
+    keys: combineKeySets(await secretKeys(SECRET, { kid: "a" }), await secretKeys(OTHER_SECRET, { kid: "b" })),
+  });
+  t.equal(await reasonOf(await signToken({ secret: OTHER_SECRET, header: { kid: "b" }, payload: CLAIMS }), rotated), "ok");
+  t.equal(await reasonOf(await signToken({ secret: SECRET, header: { kid: "a" }, payload: CLAIMS }), rotated), "ok");
+  t.equal(
+    await reasonOf(await signToken({ secret: OTHER_SECRET, header: { kid: "a" }, payload: CLAIMS }), rotated),
+    "bad_signature",
+    "kid of the other key",
+  );
+  t.equal(await reasonOf(await signToken({ secret: SECRET, payload: CLAIMS }), rotated), "unknown_key", "no kid");
+
+  const mixed = verifier({
+    keys: combineKeySets(
+      await secretKeys(SECRET, { algorithms: ["HS256"] }),
+      await secretKeys(OTHER_SECRET, { algorithms: ["HS512"] }),
+    ),
+  });
+  t.equal(await reasonOf(await signToken({ secret: OTHER_SECRET, alg: "HS512", payload: CLAIMS }), mixed), "ok", "HS512 from the second set");
+  t.equal(await reasonOf(await signToken({ secret: SECRET, alg: "HS512", payload: CLAIMS }), mixed), "bad_signature", "HS512 with the first set's secret");
+  t.equal(await reasonOf(await signToken({ secret: SECRET, alg: "HS384", payload: CLAIMS }), mixed), "unsupported_algorithm", "HS384 in neither");
+});
+
+t.test("staticKeys puts kid matches first and keeps unnamed keys as fallback", async (t) => {
+  const key = await crypto.subtle.importKey("raw", new Uint8Array(32), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const unnamed: VerificationKey = { alg: "HS256", key };
+  const named: VerificationKey = { alg: "HS256", kid: "k", key };
+  const set = staticKeys([unnamed, named]);
+  t.strictSame([...set.algorithms], ["HS256"]);
+  t.strictSame(set.candidates({ alg: "HS256", kid: "k" }), [named, unnamed]);
+  t.strictSame(set.candidates({ alg: "HS256", kid: "other" }), [unnamed]);
+  t.strictSame(set.candidates({ alg: "HS256" }), [unnamed]);
+  t.strictSame(set.candidates({ alg: "HS512" }), []);
+});
+
+t.test("staticKeys refuses keys that do not fit their algorithm", async (t) => {
+  const sha512 = await crypto.subtle.importKey("raw", new Uint8Array(64), { name: "HMAC", hash: "SHA-512" }, false, ["verify"]);
+  const signOnly = await crypto.subtle.importKey("raw", new Uint8Array(32), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const ok = await crypto.subtle.importKey("raw", new Uint8Array(32), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  t.throws(() => staticKeys([{ alg: "HS256", key: sha512 }]), TypeError, "wrong hash");
+  t.throws(() => staticKeys([{ alg: "HS256", key: signOnly }]), TypeError, "no verify usage");
+  t.throws(() => staticKeys([{ alg: "none" as "HS256", key: ok }]), TypeError, "unknown algorithm");
+  t.throws(() => staticKeys([{ alg: "HS256", kid: "", key: ok }]), TypeError, "empty kid");
+});
+
+t.test("createVerifier ignores keys of another algorithm from a custom key set", async (t) => {
+  const [hs512] = await (await secretKeys(SECRET, { algorithms: ["HS512"] })).candidates({ alg: "HS512" });
+  const sloppy: KeySet = { algorithms: new Set(["HS256"] as const), candidates: async () => [hs512!] };
+  t.equal(await reasonOf(await sign(CLAIMS), verifier({ keys: sloppy })), "unknown_key");
+  const signOnly = await crypto.subtle.importKey("raw", new Uint8Array(32), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const unusable: KeySet = { algorithms: new Set(["HS256"] as const), candidates: () => [{ alg: "HS256", key: signOnly }] };
+  t.equal(await reasonOf(await sign(CLAIMS), verifier({ keys: unusable })), "bad_signature", "a key that cannot verify fails closed");
+  const failing: KeySet = {
+    algorithms: new Set(["HS256"] as const),
+    candidates: () => Promise.reject(new Error("JWKS unreachable")),
+  };
+  await t.rejects(verifier({ keys: failing })(await sign(CLAIMS), NOW), /JWKS unreachable/, "a key source failure is not a token failure");
+});
+
+t.test("createVerifier throws for a clock that is not a finite number", async (t) => {
+  const token = await sign(CLAIMS);
+  for (const now of [Number.NaN, Number.POSITIVE_INFINITY, "1767225600000" as unknown as number]) {
+    await t.rejects(verify(token, now), TypeError, String(now));
+  }
+});
+
+t.test("createVerifier returns nothing but the reason on failure", async (t) => {
+  const token = await sign({ ...CLAIMS, exp: NOW_S - 3600, secret: "claim-value" });
+  t.strictSame(await verify(token, NOW), { ok: false, reason: "expired" });
+});
+
+t.test("secretKeys rejects empty secrets without echoing a secret", async (t) => {
+  await t.rejects(secretKeys(""), TypeError);
+  await t.rejects(secretKeys(new Uint8Array(0)), TypeError);
+  await t.rejects(secretKeys(123456 as unknown as string), TypeError);
+  const secret = "super-secret-value-1234";
+  for (const options of [{ kid: "" }, { algorithms: [] }, { algorithms: ["RS256" as "HS256"] }]) {
+    const error = await secretKeys(secret, options).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    t.type(error, TypeError, JSON.stringify(options));
+    t.notMatch(String((error as Error).message), secret);
+    t.notMatch(String((error as Error).message), "1234");
+  }
+  const numeric = await secretKeys(123456 as unknown as string).catch((caught: unknown) => caught);
+  t.notMatch(String((numeric as Error).message), "123456");
+});
+
+t.test("secretKeys imports one key per allowed algorithm", async (t) => {
+  t.strictSame([...(await secretKeys(SECRET)).algorithms].sort(), ["HS256", "HS384", "HS512"]);
+  const two = await secretKeys(SECRET, { algorithms: ["HS512", "HS256", "HS512"] });
+  t.strictSame([...two.algorithms].sort(), ["HS256", "HS512"]);
+  const [key] = await two.candidates({ alg: "HS512", kid: "x" });
+  t.equal(key?.alg, "HS512");
+  t.equal(key?.key.extractable, false, "the secret cannot be exported again");
+  t.strictSame(key?.key.usages, ["verify"]);
+});
+
+t.test("clientHashMatches compares exactly", async (t) => {
+  const cases: [string, string | null, boolean][] = [
+    ["h-123", "h-123", true],
+    ["", "", true],
+    ["é", "é", true],
+    ["h-123", "h-124", false],
+    ["h-123", "H-123", false],
+    ["h-123", "h-12", false],
+    ["h-12", "h-123", false],
+    ["h-123", "", false],
+    ["", "a", false],
+    ["h-123", null, false],
+    ["é", "e\u0301", false],
+    ["a\u0000", "a", false],
+  ];
+  for (const [expected, presented, matches] of cases) {
+    t.equal(clientHashMatches(expected, presented), matches, `${JSON.stringify(expected)} vs ${JSON.stringify(presented)}`);
+  }
+});
+
+t.test("createVerifier validates its options", async (t) => {
+  const cases: [string, unknown, RegExp][] = [
+    ["keys missing", {}, /^createVerifier: keys must be a KeySet/],
+    ["keys not a set", { keys: { candidates: "no" } }, /keys must be a KeySet/],
+    ["skew negative", { keys, clockSkewSeconds: -1 }, /clockSkewSeconds must be an integer from 0 to 3600/],
+    ["skew too large", { keys, clockSkewSeconds: 3601 }, /clockSkewSeconds must be an integer from 0 to 3600/],
+    ["skew fractional", { keys, clockSkewSeconds: 1.5 }, /clockSkewSeconds must be an integer from 0 to 3600/],
+    ["skew string", { keys, clockSkewSeconds: "30" }, /clockSkewSeconds must be an integer from 0 to 3600/],
+    ["skew NaN", { keys, clockSkewSeconds: Number.NaN }, /clockSkewSeconds must be an integer from 0 to 3600/],
+    ["issuer empty", { keys, issuer: "" }, /issuer must be a non-empty string/],
+    ["issuer empty list", { keys, issuer: [] }, /issuer must be/],
+    ["issuer list with empty", { keys, issuer: ["a", ""] }, /issuer must be/],
+    ["issuer number", { keys, issuer: 1 }, /issuer must be/],
+    ["audience list with number", { keys, audience: ["a", 1] }, /audience must be/],
+    ["subjectClaim empty", { keys, subjectClaim: "" }, /subjectClaim must be a non-empty string/],
+    ["clientHashClaim number", { keys, clientHashClaim: 1 }, /clientHashClaim must be a non-empty string/],
+    ["maxTokenBytes zero", { keys, maxTokenBytes: 0 }, /maxTokenBytes must be an integer from 1 to 1048576/],
+    ["maxTokenBytes huge", { keys, maxTokenBytes: 2_000_000 }, /maxTokenBytes must be/],
+    ["a typo", { keys, audiences: "lobby" }, /unknown option audiences/],
+    ["same claim twice", { keys, subjectClaim: "id", clientHashClaim: "id" }, /must differ/],
+    ["not an object", null, /options must be an object/],
+  ];
+  for (const [name, options, message] of cases) {
+    t.throws(() => createVerifier(options as VerifierOptions), { name: "TypeError", message }, name);
+  }
+  t.doesNotThrow(() => createVerifier({ keys, clockSkewSeconds: 0, maxTokenBytes: 1 }), "lower bounds");
+  t.doesNotThrow(() => createVerifier({ keys, clockSkewSeconds: 3600, maxTokenBytes: 1_048_576 }), "upper bounds");
+  t.doesNotThrow(() => createVerifier({ keys, issuer: undefined, audience: undefined }), "undefined means unset");
+});
+
+t.test("every TokenFailureReason is produced by some case above", async (t) => {
+  t.strictSame([...TOKEN_FAILURE_REASONS].filter((reason) => !produced.has(reason)), []);
+  t.equal(produced.size, TOKEN_FAILURE_REASONS.length, "and no reason outside the list");
+});
