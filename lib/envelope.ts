@@ -17,7 +17,7 @@ import { kindCode, statusCode, type WorkspaceMembership } from "./workspace.ts";
  * SYSTEM_API_VERSION; // "1.3.0"
  * ```
  */
-export const SYSTEM_API_VERSION: "1.3.0" = "1.3.0";
+export const SYSTEM_API_VERSION = "1.3.0" as const;
 
 /** A `{value, name, code}` enum object of the system dialect. */
 export interface SystemEnum {

@@ -159,7 +159,6 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
   const routes = _routes(options.routes);
 
   function respond(
-    dialect: Dialect,
     status: number,
     body: SystemBody | UptimerBody | null,
     locale: Locale,
@@ -188,7 +187,7 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     extra?: Record<string, string>,
   ): Response {
     const body = dialect === "system" ? systemFailure(failure, locale, now()) : uptimerFailure(failure, locale);
-    return respond(dialect, FAILURES[failure].status, body, locale, head, extra);
+    return respond(FAILURES[failure].status, body, locale, head, extra);
   }
 
   function challenge(failure: FailureName, expired: boolean): Record<string, string> {
@@ -223,7 +222,7 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     const { dialect } = route;
     const method = request.method;
     const head = method === "HEAD";
-    if (method === "OPTIONS") return respond(dialect, 204, null, locale, false, { allow: ALLOW });
+    if (method === "OPTIONS") return respond(204, null, locale, false, { allow: ALLOW });
     if (method !== "GET" && !head) return fail(dialect, "method_not_allowed", locale, head, { allow: ALLOW });
 
     const bearer = extractBearer(request.headers.get("authorization"));
@@ -255,7 +254,7 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     const rows = await list(dialect, principal.userId);
     if (rows === "unavailable") return fail(dialect, "service_unavailable", locale, head);
     const body = dialect === "system" ? systemSuccess(rows, locale, now()) : uptimerSuccess(rows);
-    return respond(dialect, 200, body, locale, head);
+    return respond(200, body, locale, head);
   }
 
   return async function handleWorkspaces(request: Request): Promise<Response> {
