@@ -12,6 +12,7 @@
  *   repository: postgresRepository(postgres(process.env.DATABASE_URL!)),
  *   auth: { keys: await secretKeys(process.env.JWT_SECRET!), issuer: "https://id.example.com" },
  * });
+ * // Or an identity provider's keys: remoteJwksKeys("https://id.example.com/.well-known/jwks.json").
  * Deno.serve(handler); // or Bun.serve({ fetch: handler }), or createServer(toNodeListener(handler))
  * ```
  *
@@ -34,15 +35,38 @@ export {
   type WorkspacesHandlerOptions,
 } from "./lib/handler.ts";
 export {
+  type BearerFailureReason,
+  type BearerResult,
+  type ClaimCheck,
+  type ClaimCheckResult,
   clientHashMatches,
   createVerifier,
   extractBearer,
   type Principal,
+  TOKEN_FAILURE_REASONS,
   type TokenFailureReason,
+  type Verifier,
   type VerifierOptions,
   type VerifyResult,
 } from "./lib/auth.ts";
-export { type JwtAlgorithm, type KeySet, secretKeys, type VerificationKey } from "./lib/keys.ts";
+export {
+  combineKeySets,
+  type HmacAlgorithm,
+  type JwtAlgorithm,
+  type KeyQuery,
+  type KeySet,
+  type KeySetEvent,
+  type KeySetEventReason,
+  PUBLIC_KEY_ALGORITHMS,
+  type PublicKeyAlgorithm,
+  secretKeys,
+  type SecretKeysOptions,
+  staticKeys,
+  type VerificationKey,
+} from "./lib/keys.ts";
+export { type PemKeysOptions, pemKeys } from "./lib/pem.ts";
+export { importJwk, type JwkOptions, jwksKeys } from "./lib/jwk.ts";
+export { type RemoteJwksOptions, remoteJwksKeys, type RemoteKeySet } from "./lib/jwks.ts";
 export { negotiateLocale } from "./lib/locale.ts";
 export { CATALOGUES, type Catalogue, type Locale, LOCALES } from "./lib/messages.ts";
 export {

@@ -10,12 +10,17 @@
  * reason; nothing here throws for a bad token, and no result carries token
  * text, key material or claim values except the principal itself.
  *
+ * A bounded cache of verified tokens (see `token_cache.ts`) lets a token
+ * seen again skip parsing and the signature, never the checks that can
+ * change: the clock, the key still being in the key set, the claim hook.
+ *
  * @module
  */
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import * as v from "valibot";
 import { SIGNATURE_ALGORITHMS } from "./keys.ts";
 import type { JwtAlgorithm, KeySet, VerificationKey } from "./keys.ts";
+import { TokenCache, tokenCacheKey } from "./token_cache.ts";
 
 /** Why an `Authorization` header yielded no token. */
 export type BearerFailureReason = "missing_authorization" | "malformed_authorization";
@@ -70,31 +75,38 @@ export const TOKEN_FAILURE_REASONS: readonly [
   "malformed_token",
   "unsupported_algorithm",
   "critical_header",
+  "wrong_type",
   "unknown_key",
   "bad_signature",
   "invalid_claims",
   "invalid_subject",
   "expired",
   "not_yet_valid",
+  "too_old",
   "wrong_issuer",
   "wrong_audience",
+  "claim_check_failed",
 ] = [
   "token_too_large",
   "malformed_token",
   "unsupported_algorithm",
   "critical_header",
+  "wrong_type",
   "unknown_key",
   "bad_signature",
   "invalid_claims",
   "invalid_subject",
   "expired",
   "not_yet_valid",
+  "too_old",
   "wrong_issuer",
   "wrong_audience",
+  "claim_check_failed",
 ] as const;
 
 /**
- * Why a token was rejected, checked in this order:
+ * Why a token was rejected, checked in this order (the first that applies
+ * is the reason):
  *
  * - `token_too_large`: longer than `maxTokenBytes`; nothing was parsed.
  * - `malformed_token`: not three strict base64url segments (no padding, no
@@ -103,18 +115,22 @@ export const TOKEN_FAILURE_REASONS: readonly [
  * - `unsupported_algorithm`: the header's `alg` is missing, not a string, or
  *   not one the key set allows (`none` included).
  * - `critical_header`: the header has `crit`; lobby understands no extension.
+ * - `wrong_type`: a `type` is pinned and the header's `typ` is not it.
  * - `unknown_key`: the key set has no key for this `alg` and `kid`.
  * - `bad_signature`: no candidate key verifies the signature.
  * - `invalid_claims`: `exp` missing or not a NumericDate (a finite number
- *   from 0 to year 9999); `nbf` or `iat` present but not one; `iss` not a
- *   string; `aud` not a string or list of strings; the client-hash claim
- *   present but not a non-empty string.
+ *   from 0 to year 9999); `nbf` or `iat` present but not one; `iat` missing
+ *   while `maxAgeSeconds` is set; `iss` not a string; `aud` not a string or
+ *   list of strings; the client-hash claim present but not a non-empty string.
  * - `invalid_subject`: the subject claim is not a string of 1 to 256
  *   characters without control characters.
  * - `expired`: now ≥ `exp` + skew.
  * - `not_yet_valid`: now + skew < `nbf`, or `iat` > now + skew.
+ * - `too_old`: `maxAgeSeconds` is set and now ≥ `iat` + `maxAgeSeconds` + skew.
  * - `wrong_issuer`: issuers are configured and `iss` is none of them.
  * - `wrong_audience`: audiences are configured and `aud` names none of them.
+ * - `claim_check_failed`: the `check` hook refused the claims (its code is
+ *   in the result's `code`).
  */
 export type TokenFailureReason = (typeof TOKEN_FAILURE_REASONS)[number];
 
@@ -131,14 +147,33 @@ export interface Principal {
 }
 
 /** The result of a {@link Verifier}, shaped like valibot's `safeParse`. */
-export type VerifyResult = { ok: true; principal: Principal } | { ok: false; reason: TokenFailureReason };
+export type VerifyResult =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: TokenFailureReason; code?: string };
 
 /**
  * Verifies one token at one instant (`nowMs`, milliseconds since the epoch).
- * Resolves for every token; rejects only if the key set fails (a JWKS
- * source unreachable) or `nowMs` is not a finite number.
+ * Resolves for every token; rejects only if the key set fails (a custom
+ * key source that throws), the `check` hook throws, or `nowMs` is not a
+ * finite number.
  */
 export type Verifier = (token: string, nowMs: number) => Promise<VerifyResult>;
+
+/** What a {@link ClaimCheck} answers: accept, or refuse with a stable code. */
+export type ClaimCheckResult = { ok: true } | { ok: false; code: string };
+
+/**
+ * A custom check of a token that passed every other check, such as a
+ * required scope. It returns data: `{ ok: false, code }` refuses the token
+ * with the reason `claim_check_failed` and the code (1–64 of
+ * `A-Za-z0-9_.:-`, else `"rejected"`) for the log. It runs again on every
+ * verified-token cache hit, so it may depend on the time or on a list that
+ * changes (revocations).
+ */
+export type ClaimCheck = (
+  claims: Readonly<Record<string, unknown>>,
+  context: { readonly header: Readonly<Record<string, unknown>>; readonly nowMs: number },
+) => ClaimCheckResult | Promise<ClaimCheckResult>;
 
 /** Options of {@link createVerifier}. */
 export interface VerifierOptions {
@@ -148,7 +183,7 @@ export interface VerifierOptions {
   issuer?: string | readonly string[];
   /** Accepted audiences; unset, `aud` is not required. A token matches if its `aud` names any. */
   audience?: string | readonly string[];
-  /** Leeway for `exp`, `nbf` and `iat`, in whole seconds from 0 to 3600; default 30. */
+  /** Leeway for `exp`, `nbf`, `iat` and `maxAgeSeconds`, in whole seconds from 0 to 3600; default 30. */
   clockSkewSeconds?: number;
   /** The claim holding the user id; default `"sub"`. */
   subjectClaim?: string;
@@ -156,6 +191,17 @@ export interface VerifierOptions {
   clientHashClaim?: string;
   /** Longest token accepted, in bytes (a JWT is ASCII); default 8192. */
   maxTokenBytes?: number;
+  /**
+   * The header's required `typ`, such as `"at+jwt"` (RFC 9068); unset, `typ`
+   * is not checked. Compared case-insensitively, with or without `application/`.
+   */
+  type?: string;
+  /** The oldest token accepted, in seconds since its `iat` (then required); unset, no limit. */
+  maxAgeSeconds?: number;
+  /** A custom claim check, run last; see {@link ClaimCheck}. */
+  check?: ClaimCheck;
+  /** How many verified tokens to remember (0 to 1000000; default 10000; 0 turns the cache off). */
+  cacheSize?: number;
 }
 
 const _NAME = v.pipe(v.string(), v.minLength(1));
@@ -168,6 +214,10 @@ const _OPTIONS = v.strictObject({
   subjectClaim: v.optional(_NAME, "sub"),
   clientHashClaim: v.optional(_NAME, "chash"),
   maxTokenBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_048_576)), 8192),
+  type: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/))),
+  maxAgeSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(31_536_000))),
+  check: v.optional(v.custom<ClaimCheck>((value) => typeof value === "function")),
+  cacheSize: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 10_000),
 });
 const _OPTION_RULES: Readonly<Record<keyof VerifierOptions, string>> = {
   keys: "keys must be a KeySet, such as secretKeys() returns",
@@ -177,6 +227,10 @@ const _OPTION_RULES: Readonly<Record<keyof VerifierOptions, string>> = {
   subjectClaim: "subjectClaim must be a non-empty string",
   clientHashClaim: "clientHashClaim must be a non-empty string",
   maxTokenBytes: "maxTokenBytes must be an integer from 1 to 1048576",
+  type: "type must be 1-128 visible ASCII characters, such as at+jwt",
+  maxAgeSeconds: "maxAgeSeconds must be an integer from 1 to 31536000",
+  check: "check must be a function",
+  cacheSize: "cacheSize must be an integer from 0 to 1000000",
 };
 
 // RFC 7519 §2 NumericDate: seconds, possibly fractional. The bound (the end
@@ -187,6 +241,7 @@ const _CLIENT_HASH = _NAME;
 // Control characters in a user id only ever mean trouble downstream
 // (Postgres refuses NUL in text; newlines forge log lines).
 const _SUBJECT = v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.check(_hasNoControl));
+const _CHECK_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 const _SEGMENTS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
 const _encoder = new TextEncoder();
@@ -194,14 +249,36 @@ const _encoder = new TextEncoder();
 // in the text, where JSON.parse refuses it.
 const _decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+// A verified token as the cache keeps it: what the checks that can change
+// need, and the answer.
+interface _Verified {
+  readonly deadlineMs: number;
+  readonly key: VerificationKey;
+  readonly query: { readonly alg: JwtAlgorithm; readonly kid?: string };
+  readonly exp: number;
+  readonly nbf: number | undefined;
+  readonly iat: number | undefined;
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly principal: Principal;
+  readonly success: VerifyResult;
+}
+
 /**
  * Makes a verifier for one configuration. Options are checked once, here;
  * the keys are already imported, so each call only parses and verifies.
  *
  * Duplicate JSON member names: the last one wins (JSON.parse), which
- * RFC 7519 §4 and RFC 7515 §4 allow. Header fields other than `alg`, `kid`
- * and `crit` (`typ`, `jku`, `jwk`, `x5u`, …) are ignored: keys come only
- * from the key set, and `typ` varies between issuers (`JWT`, `at+jwt`).
+ * RFC 7519 §4 and RFC 7515 §4 allow. Header fields other than `alg`, `kid`,
+ * `crit` and (when pinned) `typ` are ignored: keys come only from the key
+ * set, so `jku`, `jwk`, `x5u` and `x5c` are never fetched nor trusted.
+ *
+ * Verified tokens are remembered (`cacheSize`, default 10000) by the
+ * SHA-256 of their text. A token seen again skips parsing and the
+ * signature, but is still checked against the clock (`exp`, `nbf`, `iat`,
+ * `maxAgeSeconds`), against the key set (the key that verified it must
+ * still be a candidate, so a key rotated out stops its tokens at once) and
+ * by the `check` hook. Binding a token to a request (the client hash) is
+ * the caller's, after verification, so the cache cannot bypass it.
  *
  * @param options The key set and the claim rules.
  * @returns A {@link Verifier}.
@@ -221,41 +298,91 @@ const _decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 export function createVerifier(options: VerifierOptions): Verifier {
   const parsed = v.safeParse(_OPTIONS, options);
   if (!parsed.success) throw new TypeError(`createVerifier: ${_optionMessage(parsed.issues[0])}`);
-  const { keys, clockSkewSeconds: skew, subjectClaim, clientHashClaim, maxTokenBytes } = parsed.output;
+  const { keys, clockSkewSeconds: skew, subjectClaim, clientHashClaim, maxTokenBytes, maxAgeSeconds, check } =
+    parsed.output;
   if (subjectClaim === clientHashClaim) {
     throw new TypeError("createVerifier: subjectClaim and clientHashClaim must differ");
   }
   const issuers = _setOf(parsed.output.issuer);
   const audiences = _setOf(parsed.output.audience);
+  const type = parsed.output.type === undefined ? undefined : _mediaType(parsed.output.type);
+  const cache = parsed.output.cacheSize === 0 ? null : new TokenCache<_Verified>(parsed.output.cacheSize);
+
+  // The checks that depend on the clock, for a fresh token and a cached one alike.
+  function timing(exp: number, nbf: number | undefined, iat: number | undefined, nowMs: number): TokenFailureReason | null {
+    const now = nowMs / 1000;
+    if (now >= exp + skew) return "expired";
+    if (nbf !== undefined && now + skew < nbf) return "not_yet_valid";
+    if (iat !== undefined && iat > now + skew) return "not_yet_valid";
+    if (maxAgeSeconds !== undefined && now >= iat! + maxAgeSeconds + skew) return "too_old";
+    return null;
+  }
+
+  // The claim check's refusal, or null when it accepts (or there is none).
+  async function refusal(verified: _Verified, nowMs: number): Promise<VerifyResult | null> {
+    if (check === undefined) return null;
+    // Anything but { ok: true } refuses: a hook that returns nothing fails closed.
+    const answer: Partial<{ ok: boolean; code: unknown }> | undefined = await check(verified.principal.claims, {
+      header: verified.header,
+      nowMs,
+    });
+    if (answer?.ok === true) return null;
+    const code = typeof answer?.code === "string" && _CHECK_CODE.test(answer.code) ? answer.code : "rejected";
+    return { ok: false, reason: "claim_check_failed", code };
+  }
 
   return async (token, nowMs) => {
     if (typeof nowMs !== "number" || !Number.isFinite(nowMs)) {
       throw new TypeError("verify: nowMs must be a finite number of milliseconds");
     }
     if (token.length > maxTokenBytes) return _fail("token_too_large");
+    const cacheKey = cache === null ? null : tokenCacheKey(token);
+    if (cacheKey !== null) {
+      const hit = cache!.get(cacheKey, nowMs);
+      if (hit !== undefined) {
+        // Checked again: the key that verified it must still be in the set,
+        // then the clock, then the claim check. No await unless the key set
+        // or the check is asynchronous: this path is the common request.
+        const found = keys.candidates(hit.query);
+        const current = Array.isArray(found) ? (found as readonly VerificationKey[]) : await found;
+        if (current.includes(hit.key)) {
+          const late = timing(hit.exp, hit.nbf, hit.iat, nowMs);
+          if (late !== null) return _fail(late);
+          return check === undefined ? hit.success : (await refusal(hit, nowMs)) ?? hit.success;
+        }
+        cache!.delete(cacheKey);
+      }
+    }
+
     const jws = _parse(token);
     if (jws === null) return _fail("malformed_token");
+    const header = jws.header;
 
-    const alg = _own(jws.header, "alg");
+    const alg = _own(header, "alg");
     if (typeof alg !== "string" || !_allows(keys, alg)) return _fail("unsupported_algorithm");
-    if (_own(jws.header, "crit") !== undefined) return _fail("critical_header");
-    const kid = _own(jws.header, "kid");
+    if (_own(header, "crit") !== undefined) return _fail("critical_header");
+    if (type !== undefined) {
+      const typ = _own(header, "typ");
+      if (typeof typ !== "string" || _mediaType(typ) !== type) return _fail("wrong_type");
+    }
+    const kid = _own(header, "kid");
     if (kid !== undefined && typeof kid !== "string") return _fail("malformed_token");
 
-    const candidates = await keys.candidates(kid === undefined ? { alg } : { alg, kid });
+    const query = kid === undefined ? { alg } : { alg, kid };
+    const candidates = await keys.candidates(query);
     let tried = false;
-    let verified = false;
+    let verifiedBy: VerificationKey | undefined;
     for (const candidate of candidates) {
       // A key set must not offer another algorithm's key; never trust that it didn't.
       if (candidate.alg !== alg) continue;
       tried = true;
       if (await _verifySignature(candidate, jws.signature, jws.signingInput)) {
-        verified = true;
+        verifiedBy = candidate;
         break;
       }
     }
     if (!tried) return _fail("unknown_key");
-    if (!verified) return _fail("bad_signature");
+    if (verifiedBy === undefined) return _fail("bad_signature");
 
     const claims = jws.payload;
     const exp = _own(claims, "exp");
@@ -268,6 +395,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       !v.is(_NUMERIC_DATE, exp) ||
       (nbf !== undefined && !v.is(_NUMERIC_DATE, nbf)) ||
       (iat !== undefined && !v.is(_NUMERIC_DATE, iat)) ||
+      (iat === undefined && maxAgeSeconds !== undefined) ||
       (iss !== undefined && typeof iss !== "string") ||
       (aud !== undefined && !v.is(_AUDIENCE, aud)) ||
       (clientHash !== undefined && !v.is(_CLIENT_HASH, clientHash))
@@ -277,17 +405,33 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const subject = _own(claims, subjectClaim);
     if (!v.is(_SUBJECT, subject)) return _fail("invalid_subject");
 
-    const now = nowMs / 1000;
-    if (now >= exp + skew) return _fail("expired");
-    if (typeof nbf === "number" && now + skew < nbf) return _fail("not_yet_valid");
-    if (typeof iat === "number" && iat > now + skew) return _fail("not_yet_valid");
+    const late = timing(exp, nbf as number | undefined, iat as number | undefined, nowMs);
+    if (late !== null) return _fail(late);
     if (issuers !== null && (typeof iss !== "string" || !issuers.has(iss))) return _fail("wrong_issuer");
     if (audiences !== null && !_intersects(audiences, aud)) return _fail("wrong_audience");
 
-    return {
-      ok: true,
-      principal: { userId: subject, clientHash: clientHash ?? null, expiresAt: exp, claims },
+    // Frozen: a cached answer is shared by every later request with this token.
+    const principal: Principal = Object.freeze({
+      userId: subject,
+      clientHash: (clientHash as string | undefined) ?? null,
+      expiresAt: exp,
+      claims: _deepFreeze(claims),
+    });
+    const verified: _Verified = {
+      deadlineMs: _deadlineMs(exp, iat as number | undefined, maxAgeSeconds, skew),
+      key: verifiedBy,
+      query,
+      exp,
+      nbf: nbf as number | undefined,
+      iat: iat as number | undefined,
+      header: _deepFreeze(header),
+      principal,
+      success: Object.freeze({ ok: true, principal }),
     };
+    const refused = await refusal(verified, nowMs);
+    if (refused !== null) return refused;
+    if (cacheKey !== null) cache!.set(cacheKey, verified, nowMs);
+    return verified.success;
   };
 }
 
@@ -353,8 +497,12 @@ async function _verifySignature(
   signature: Uint8Array<ArrayBuffer>,
   signingInput: Uint8Array<ArrayBuffer>,
 ): Promise<boolean> {
+  const params = SIGNATURE_ALGORITHMS[candidate.alg];
+  // Runtimes differ on a signature of the wrong length (false or a throw);
+  // it is simply not a signature.
+  if (params.signatureBytes !== undefined && signature.length !== params.signatureBytes) return false;
   try {
-    return await crypto.subtle.verify(SIGNATURE_ALGORITHMS[candidate.alg], candidate.key, signature, signingInput);
+    return await crypto.subtle.verify(params, candidate.key, signature, signingInput);
   } catch {
     // A key that cannot do this operation fails closed rather than throwing per request.
     return false;
@@ -406,6 +554,27 @@ function _optionMessage(issue: v.BaseIssue<unknown>): string {
   const name = String(item.key);
   if (issue.expected === "never") return `unknown option ${name}`;
   return _OPTION_RULES[name as keyof VerifierOptions];
+}
+
+// The instant a cached token is no longer worth keeping: it expired, or grew too old.
+function _deadlineMs(exp: number, iat: number | undefined, maxAgeSeconds: number | undefined, skew: number): number {
+  const end = maxAgeSeconds === undefined ? exp : Math.min(exp, iat! + maxAgeSeconds);
+  return (end + skew) * 1000;
+}
+
+// RFC 7515 §4.1.9: `typ` is a media type, compared case-insensitively, and
+// "application/" may be omitted.
+function _mediaType(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith("application/") ? lower.slice(12) : lower;
+}
+
+function _deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) _deepFreeze(item);
+  }
+  return value;
 }
 
 function _fail(reason: TokenFailureReason): VerifyResult {

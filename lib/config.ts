@@ -5,6 +5,10 @@
  * @module
  */
 import * as v from "valibot";
+import { jwkFingerprint } from "./jwk.ts";
+import { isJwksUrlAllowed } from "./jwks.ts";
+import { PUBLIC_KEY_ALGORITHMS, type PublicKeyAlgorithm } from "./keys.ts";
+import { parsePublicKeyPem } from "./pem.ts";
 
 /** The standalone server's settings, after checking. */
 export interface ServerConfig {
@@ -28,6 +32,24 @@ export interface ServerConfig {
   readonly subjectClaim: string;
   /** `JWT_CLIENT_HASH_CLAIM`: the claim binding a token to `X-Client-Hash` (default `chash`). */
   readonly clientHashClaim: string;
+  /** `JWT_PUBLIC_KEY`: one or more PEM public keys (SPKI). */
+  readonly publicKey: string | undefined;
+  /** `JWT_PUBLIC_KEY_ALG`: their algorithm; required for RSA keys, derived for EC and Ed25519 keys. */
+  readonly publicKeyAlg: PublicKeyAlgorithm | undefined;
+  /** `JWT_JWKS`: an inline JWK Set (JSON text). */
+  readonly jwks: string | undefined;
+  /** `JWT_JWKS_URL`: a remote JWK Set (`https:`, or `http:` on localhost). */
+  readonly jwksUrl: string | undefined;
+  /** `JWT_JWKS_MIN_AGE`: shortest time a fetched JWKS is used, in seconds (default 60). */
+  readonly jwksMinAgeSeconds: number;
+  /** `JWT_JWKS_MAX_AGE`: longest time a fetched JWKS is used, in seconds (default 86400). */
+  readonly jwksMaxAgeSeconds: number;
+  /** `JWT_JWKS_COOLDOWN`: least time between two JWKS fetches, in seconds (default 30). */
+  readonly jwksCooldownSeconds: number;
+  /** `JWT_TYPE`: the required header `typ`, such as `at+jwt`. */
+  readonly type: string | undefined;
+  /** `JWT_MAX_AGE`: the oldest token accepted, in seconds since its `iat`. */
+  readonly maxAgeSeconds: number | undefined;
 }
 
 /**
@@ -79,12 +101,26 @@ const _environment = v.object({
   JWT_CLOCK_SKEW: v.optional(_integer(0, 3600), "30"),
   JWT_SUBJECT_CLAIM: v.optional(_claimName, "sub"),
   JWT_CLIENT_HASH_CLAIM: v.optional(_claimName, "chash"),
-  JWT_PUBLIC_KEY: v.optional(v.never("is not supported yet: use JWT_SECRET")),
-  JWT_JWKS_URL: v.optional(v.never("is not supported yet: use JWT_SECRET")),
+  JWT_PUBLIC_KEY: v.optional(v.string()),
+  JWT_PUBLIC_KEY_ALG: v.optional(
+    v.picklist(PUBLIC_KEY_ALGORITHMS, `must be one of ${PUBLIC_KEY_ALGORITHMS.join(", ")}`),
+  ),
+  JWT_JWKS: v.optional(v.string()),
+  JWT_JWKS_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((url) => isJwksUrlAllowed(url), "must be an https:// URL (http:// only for localhost)"),
+    ),
+  ),
+  JWT_JWKS_MIN_AGE: v.optional(_integer(0, 604800), "60"),
+  JWT_JWKS_MAX_AGE: v.optional(_integer(0, 604800), "86400"),
+  JWT_JWKS_COOLDOWN: v.optional(_integer(0, 3600), "30"),
+  JWT_TYPE: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters, such as at+jwt"))),
+  JWT_MAX_AGE: v.optional(_integer(1, 31536000)),
 });
 
 // Values of these are never shown back, even when they are wrong.
-const _SECRET = new Set(["JWT_SECRET", "DATABASE_URL"]);
+const _SECRET = new Set(["JWT_SECRET", "DATABASE_URL", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL"]);
 
 /**
  * Reads the server's configuration from an environment. Empty variables
@@ -106,13 +142,15 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     if (value !== undefined && value !== "") input[key] = value;
   }
   const parsed = v.safeParse(_environment, input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.issues.map((issue) => {
-      const key = v.getDotPath(issue) ?? "environment";
-      const shown = _SECRET.has(key) || input[key] === undefined ? "" : ` (got ${JSON.stringify(input[key].slice(0, 80))})`;
-      return `${key} ${issue.message}${shown}`;
-    }));
-  }
+  const failed = new Set<string>();
+  const problems = parsed.success ? [] : parsed.issues.map((issue) => {
+    const key = v.getDotPath(issue) ?? "environment";
+    failed.add(key);
+    const shown = _SECRET.has(key) || input[key] === undefined ? "" : ` (got ${JSON.stringify(input[key].slice(0, 80))})`;
+    return `${key} ${issue.message}${shown}`;
+  });
+  problems.push(..._keyProblems(input, failed));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.output;
   return {
     port: e.PORT,
@@ -125,5 +163,67 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     clockSkewSeconds: e.JWT_CLOCK_SKEW,
     subjectClaim: e.JWT_SUBJECT_CLAIM,
     clientHashClaim: e.JWT_CLIENT_HASH_CLAIM,
+    publicKey: e.JWT_PUBLIC_KEY,
+    publicKeyAlg: e.JWT_PUBLIC_KEY_ALG,
+    jwks: e.JWT_JWKS,
+    jwksUrl: e.JWT_JWKS_URL,
+    jwksMinAgeSeconds: e.JWT_JWKS_MIN_AGE,
+    jwksMaxAgeSeconds: e.JWT_JWKS_MAX_AGE,
+    jwksCooldownSeconds: e.JWT_JWKS_COOLDOWN,
+    type: e.JWT_TYPE,
+    maxAgeSeconds: e.JWT_MAX_AGE,
   };
+}
+
+// The checks that span variables or read key material, on the raw values
+// (so that one ConfigError lists every problem), skipping a variable whose
+// own format is already reported. Messages never repeat the keys.
+function _keyProblems(input: Readonly<Record<string, string>>, failed: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const pem = input.JWT_PUBLIC_KEY;
+  const alg = failed.has("JWT_PUBLIC_KEY_ALG") ? undefined : input.JWT_PUBLIC_KEY_ALG as PublicKeyAlgorithm | undefined;
+  if (pem !== undefined) {
+    try {
+      parsePublicKeyPem(pem, alg);
+    } catch (error) {
+      const message = (error as Error).message;
+      // A mismatch between key and algorithm is as much JWT_PUBLIC_KEY_ALG's.
+      const names = / verifies |RS256…PS512|cannot verify/.test(message) ? "JWT_PUBLIC_KEY (with JWT_PUBLIC_KEY_ALG)" : "JWT_PUBLIC_KEY";
+      problems.push(`${names} ${message}`);
+    }
+  } else if (input.JWT_PUBLIC_KEY_ALG !== undefined) {
+    problems.push("JWT_PUBLIC_KEY_ALG is set without JWT_PUBLIC_KEY");
+  }
+  if (input.JWT_JWKS !== undefined) {
+    const problem = _jwksProblem(input.JWT_JWKS);
+    if (problem !== null) problems.push(`JWT_JWKS ${problem}`);
+  }
+  if (!failed.has("JWT_JWKS_MIN_AGE") && !failed.has("JWT_JWKS_MAX_AGE")) {
+    if (Number(input.JWT_JWKS_MAX_AGE ?? "86400") < Number(input.JWT_JWKS_MIN_AGE ?? "60")) {
+      problems.push("JWT_JWKS_MAX_AGE must not be below JWT_JWKS_MIN_AGE");
+    }
+  }
+  return problems;
+}
+
+function _jwksProblem(text: string): string | null {
+  let jwks: unknown;
+  try {
+    jwks = JSON.parse(text);
+  } catch {
+    return "is not valid JSON";
+  }
+  const keys = (jwks as { keys?: unknown } | null)?.keys;
+  if (typeof jwks !== "object" || Array.isArray(jwks) || !Array.isArray(keys)) {
+    return "must be a JSON object with a keys array";
+  }
+  for (const key of keys) {
+    try {
+      jwkFingerprint(key);
+      return null;
+    } catch {
+      // Unusable entries are skipped, as issuers mix in encryption keys.
+    }
+  }
+  return "has no usable public signature key (RSA, EC P-256/P-384/P-521 or Ed25519, without d)";
 }

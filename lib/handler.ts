@@ -6,14 +6,7 @@
  */
 import * as v from "valibot";
 import { clientHashMatches, createVerifier, extractBearer, type VerifierOptions } from "./auth.ts";
-import {
-  systemFailure,
-  systemSuccess,
-  uptimerFailure,
-  uptimerSuccess,
-  type SystemBody,
-  type UptimerBody,
-} from "./envelope.ts";
+import { _systemSuccessJson, _uptimerSuccessJson, systemFailure, uptimerFailure } from "./envelope.ts";
 import { FAILURES, type FailureName } from "./failures.ts";
 import { negotiateLocale } from "./locale.ts";
 import type { Locale } from "./messages.ts";
@@ -33,12 +26,26 @@ export interface RouteOptions {
 
 /** Something worth a line in the server's log. Never carries a token or a key. */
 export interface HandlerEvent {
-  /** `auth_rejected` (warn), `repository_unavailable` (warn), `internal_error` (error). */
-  readonly event: "auth_rejected" | "repository_unavailable" | "internal_error";
-  readonly dialect: Dialect;
-  /** For `auth_rejected`: the stable reason code. */
+  /**
+   * `auth_rejected` (warn), `repository_unavailable` (warn), `internal_error`
+   * (error), `key_source_problem` (warn: the key set could not refresh, such
+   * as a JWKS issuer down; cached keys stay in use).
+   */
+  readonly event: "auth_rejected" | "repository_unavailable" | "internal_error" | "key_source_problem";
+  /** The dialect of the request; absent for `key_source_problem`. */
+  readonly dialect?: Dialect;
+  /**
+   * For `auth_rejected`: a `TokenFailureReason`, a bearer failure or
+   * `client_hash_mismatch`. For `key_source_problem`: a `KeySetEventReason`.
+   */
   readonly reason?: string;
-  /** For the other two: the error, for the operator's eyes only. */
+  /** For `auth_rejected` with `claim_check_failed`: the claim check's code. */
+  readonly code?: string;
+  /** For `key_source_problem`: which source (a JWKS URL without query or credentials). */
+  readonly source?: string;
+  /** For `key_source_problem`: the HTTP status, or how many keys were skipped. */
+  readonly detail?: number;
+  /** For `repository_unavailable` and `internal_error`: the error, for the operator's eyes only. */
   readonly error?: unknown;
 }
 
@@ -65,6 +72,33 @@ export interface WorkspacesHandlerOptions {
 
 /** A standard fetch handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
+
+/**
+ * What the handler reads of a request: a `Request` is one. The Node adapter
+ * passes a lighter view of the incoming message (see {@link _ANSWER}).
+ */
+export interface _RequestView {
+  readonly method: string;
+  /** Absolute and normalized, as `Request.url` is. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
+/** A response before it is a `Response`: header names lower-case, body text or none. */
+export interface _Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | null;
+}
+
+/**
+ * The key under which a handler made by {@link createWorkspacesHandler}
+ * carries its answer function, `(view: _RequestView) => Promise<_Answer>`.
+ * `toNodeListener` calls it instead of the handler, so that on Node no
+ * `Request` or `Response` is built (they cost more there than the whole
+ * handler). Not part of the public API.
+ */
+export const _ANSWER: unique symbol = Symbol("lobby.answer");
 
 /**
  * The default routes of DESIGN.md.
@@ -155,28 +189,30 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 5000;
   const log = options.log ?? _logErrors;
+  options.auth.keys.watch?.(({ reason, source, detail }) => {
+    log(detail === undefined ? { event: "key_source_problem", reason, source } : { event: "key_source_problem", reason, source, detail });
+  });
   const realm = options.realm ?? "lobby";
   const routes = _routes(options.routes);
 
   function respond(
     status: number,
-    body: SystemBody | UptimerBody | null,
+    text: string | null,
     locale: Locale,
     head: boolean,
     extra?: Record<string, string>,
-  ): Response {
-    const headers = new Headers({
+  ): _Answer {
+    const headers: Record<string, string> = {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "private, no-cache",
       "vary": "Authorization, Accept-Language",
       "content-language": locale,
-      ...extra,
-    });
-    if (body === null) return new Response(null, { status, headers });
-    const text = JSON.stringify(body);
-    if (!head) return new Response(text, { status, headers });
-    headers.set("content-length", String(_utf8Length(text)));
-    return new Response(null, { status, headers });
+    };
+    if (extra !== undefined) Object.assign(headers, extra);
+    if (text === null) return { status, headers, body: null };
+    if (!head) return { status, headers, body: text };
+    headers["content-length"] = String(_utf8Length(text));
+    return { status, headers, body: null };
   }
 
   function fail(
@@ -185,9 +221,9 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     locale: Locale,
     head: boolean,
     extra?: Record<string, string>,
-  ): Response {
+  ): _Answer {
     const body = dialect === "system" ? systemFailure(failure, locale, now()) : uptimerFailure(failure, locale);
-    return respond(FAILURES[failure].status, body, locale, head, extra);
+    return respond(FAILURES[failure].status, JSON.stringify(body), locale, head, extra);
   }
 
   function challenge(failure: FailureName, expired: boolean): Record<string, string> {
@@ -218,7 +254,7 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     }
   }
 
-  async function serve(request: Request, route: _Route, query: string, locale: Locale): Promise<Response> {
+  async function serve(request: _RequestView, route: _Route, query: string, locale: Locale): Promise<_Answer> {
     const { dialect } = route;
     const method = request.method;
     const head = method === "HEAD";
@@ -232,8 +268,10 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     }
     const verified = await verify(bearer.token, now());
     if (!verified.ok) {
-      log({ event: "auth_rejected", dialect, reason: verified.reason });
-      return fail(dialect, "invalid_token", locale, head, challenge("invalid_token", verified.reason === "expired"));
+      const { reason, code } = verified;
+      log(code === undefined ? { event: "auth_rejected", dialect, reason } : { event: "auth_rejected", dialect, reason, code });
+      const expired = reason === "expired" || reason === "too_old";
+      return fail(dialect, "invalid_token", locale, head, challenge("invalid_token", expired));
     }
     const principal = verified.principal;
     if (
@@ -253,14 +291,16 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
 
     const rows = await list(dialect, principal.userId);
     if (rows === "unavailable") return fail(dialect, "service_unavailable", locale, head);
-    const body = dialect === "system" ? systemSuccess(rows, locale, now()) : uptimerSuccess(rows);
-    return respond(200, body, locale, head);
+    // The envelope written straight to JSON: the same text as
+    // JSON.stringify(systemSuccess(…)), without the objects in between.
+    const text = dialect === "system" ? _systemSuccessJson(rows, locale, now()) : _uptimerSuccessJson(rows);
+    return respond(200, text, locale, head);
   }
 
-  return async function handleWorkspaces(request: Request): Promise<Response> {
+  async function answer(request: _RequestView): Promise<_Answer> {
     const { path, query } = _splitUrl(request.url);
     const route = _match(routes, path);
-    if (route === undefined) return _outsideNotFound();
+    if (route === undefined) return _OUTSIDE_NOT_FOUND;
     let locale: Locale = "en";
     try {
       locale = negotiateLocale(request.headers.get("accept-language"));
@@ -270,7 +310,13 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
       log({ event: "internal_error", dialect: route.dialect, error });
       return fail(route.dialect, "internal_error", locale, request.method === "HEAD");
     }
+  }
+
+  const handleWorkspaces = async function handleWorkspaces(request: Request): Promise<Response> {
+    const { status, headers, body } = await answer(request);
+    return new Response(body, { status, headers });
   };
+  return Object.defineProperty(handleWorkspaces, _ANSWER, { value: answer });
 }
 
 function _routes(options: WorkspacesHandlerOptions["routes"]): readonly _Route[] {
@@ -307,18 +353,17 @@ function _splitUrl(url: string): { path: string; query: string } {
   return { path: url.slice(start, mark), query: url.slice(mark + 1, end) };
 }
 
-function _validHeaders(dialect: Dialect, headers: Headers): boolean {
+function _validHeaders(dialect: Dialect, headers: _RequestView["headers"]): boolean {
   if (dialect !== "system") return true;
   const workspaceId = headers.get("x-workspace-id");
   return workspaceId === null || WORKSPACE_ID.test(workspaceId);
 }
 
-function _outsideNotFound(): Response {
-  return new Response("Not Found\n", {
-    status: 404,
-    headers: { "content-type": "text/plain; charset=utf-8", "content-language": "en" },
-  });
-}
+const _OUTSIDE_NOT_FOUND: _Answer = {
+  status: 404,
+  headers: { "content-type": "text/plain; charset=utf-8", "content-language": "en" },
+  body: "Not Found\n",
+};
 
 function _utf8Length(text: string): number {
   let bytes = 0;
@@ -336,4 +381,5 @@ function _utf8Length(text: string): number {
 
 function _logErrors(event: HandlerEvent): void {
   if (event.event === "internal_error") console.error("lobby: internal error", event.error);
+  else if (event.event === "key_source_problem") console.warn(`lobby: key source problem ${event.reason} (${event.source})`);
 }

@@ -4,9 +4,10 @@
  * The verifier in `auth.ts` knows only {@link KeySet}: it asks a set which
  * algorithms it allows and which keys are candidates for a token's header,
  * and looks up the Web Crypto parameters of an algorithm in
- * {@link SIGNATURE_ALGORITHMS}. New kinds of key (PEM or JWK public keys, a
- * remote JWKS with a cache) are new functions here that return a `KeySet`;
- * the verifier and the handler do not change.
+ * {@link SIGNATURE_ALGORITHMS}. Each kind of key source is a function that
+ * returns a `KeySet`: a secret and imported keys here, PEM public keys in
+ * `pem.ts`, an inline JWKS in `jwk.ts`, a remote JWKS in `jwks.ts`; the
+ * verifier and the handler do not change for a new one.
  *
  * Every key carries its algorithm, and a token's `alg` selects only keys of
  * exactly that algorithm (RFC 8725 §3.1), so `none`, an unknown algorithm or
@@ -16,39 +17,120 @@
  */
 
 /**
- * A JWS algorithm lobby can verify (RFC 7518 §3.1). Widening this union
- * means adding its row to {@link SIGNATURE_ALGORITHMS}, which the compiler
- * then demands.
+ * A JWS algorithm lobby can verify (RFC 7518 §3.1, RFC 8037 §3.1). Widening
+ * this union means adding its row to {@link SIGNATURE_ALGORITHMS}, which the
+ * compiler then demands. ES512 (P-521) is included because Web Crypto on
+ * Node.js 20, Deno 2.9 and Bun 1.4 all verify it; EdDSA means Ed25519 only.
  */
-export type JwtAlgorithm = "HS256" | "HS384" | "HS512";
+export type JwtAlgorithm =
+  | "HS256"
+  | "HS384"
+  | "HS512"
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA";
 
 /** An HMAC algorithm: the ones a shared secret can serve. */
 export type HmacAlgorithm = "HS256" | "HS384" | "HS512";
 
-/** The Web Crypto parameters that verify one JWS algorithm. */
+/** An asymmetric algorithm: the ones a public key (PEM or JWK) can serve. */
+export type PublicKeyAlgorithm = Exclude<JwtAlgorithm, HmacAlgorithm>;
+
+/**
+ * The Web Crypto parameters of one JWS algorithm. The same object is given
+ * to `crypto.subtle.importKey` and `crypto.subtle.verify`; Web Crypto reads
+ * the members each operation needs and ignores the others.
+ */
 export interface SignatureParams {
   /** The Web Crypto algorithm name, equal to the imported key's `algorithm.name`. */
-  readonly name: string;
+  readonly name: "HMAC" | "RSASSA-PKCS1-v1_5" | "RSA-PSS" | "ECDSA" | "Ed25519";
   /** The digest; an imported key that names a hash must name this one. */
-  readonly hash?: string;
-  /** RSA-PSS salt length in bytes (unused by HMAC). */
+  readonly hash?: "SHA-256" | "SHA-384" | "SHA-512";
+  /** RSA-PSS salt length in bytes: the digest's length (RFC 7518 §3.5). */
   readonly saltLength?: number;
+  /** The curve an ECDSA key must be on (RFC 7518 §3.4). */
+  readonly namedCurve?: "P-256" | "P-384" | "P-521";
+  /**
+   * The exact signature length in bytes, where the algorithm fixes it
+   * (ECDSA's r‖s, Ed25519, an HMAC's digest); RSA signatures are as long as
+   * the modulus.
+   */
+  readonly signatureBytes?: number;
 }
 
 /**
- * How each {@link JwtAlgorithm} is verified with `crypto.subtle.verify`.
+ * How each {@link JwtAlgorithm} is imported and verified with Web Crypto.
  *
  * @example
  * ```ts
  * import { SIGNATURE_ALGORITHMS } from "./keys.ts";
- * SIGNATURE_ALGORITHMS.HS384; // { name: "HMAC", hash: "SHA-384" }
+ * SIGNATURE_ALGORITHMS.HS384; // { name: "HMAC", hash: "SHA-384", signatureBytes: 48 }
+ * SIGNATURE_ALGORITHMS.ES256.namedCurve; // "P-256"
  * ```
  */
-export const SIGNATURE_ALGORITHMS: Readonly<Record<JwtAlgorithm, SignatureParams>> = {
-  HS256: { name: "HMAC", hash: "SHA-256" },
-  HS384: { name: "HMAC", hash: "SHA-384" },
-  HS512: { name: "HMAC", hash: "SHA-512" },
-};
+export const SIGNATURE_ALGORITHMS: Readonly<Record<JwtAlgorithm, SignatureParams>> = _freezeRows({
+  HS256: { name: "HMAC", hash: "SHA-256", signatureBytes: 32 },
+  HS384: { name: "HMAC", hash: "SHA-384", signatureBytes: 48 },
+  HS512: { name: "HMAC", hash: "SHA-512", signatureBytes: 64 },
+  RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  RS384: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
+  RS512: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" },
+  PS256: { name: "RSA-PSS", hash: "SHA-256", saltLength: 32 },
+  PS384: { name: "RSA-PSS", hash: "SHA-384", saltLength: 48 },
+  PS512: { name: "RSA-PSS", hash: "SHA-512", saltLength: 64 },
+  ES256: { name: "ECDSA", hash: "SHA-256", namedCurve: "P-256", signatureBytes: 64 },
+  ES384: { name: "ECDSA", hash: "SHA-384", namedCurve: "P-384", signatureBytes: 96 },
+  ES512: { name: "ECDSA", hash: "SHA-512", namedCurve: "P-521", signatureBytes: 132 },
+  EdDSA: { name: "Ed25519", signatureBytes: 64 },
+});
+
+/**
+ * Every public-key algorithm, in {@link SIGNATURE_ALGORITHMS} order: the
+ * default allow-list of a JWKS.
+ *
+ * @example
+ * ```ts
+ * import { PUBLIC_KEY_ALGORITHMS } from "./keys.ts";
+ * PUBLIC_KEY_ALGORITHMS.includes("EdDSA"); // true
+ * ```
+ */
+export const PUBLIC_KEY_ALGORITHMS: readonly PublicKeyAlgorithm[] = Object.freeze([
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const);
+
+// The smallest RSA modulus accepted, in bits (RFC 7518 §3.3 and §3.5).
+const _MIN_RSA_BITS = 2048;
+
+/**
+ * Whether a value names a {@link JwtAlgorithm}; `"none"`, `"hs256"` and
+ * anything else lobby cannot verify are not.
+ *
+ * @example
+ * ```ts
+ * import { isJwtAlgorithm } from "./keys.ts";
+ * isJwtAlgorithm("ES512"); // true
+ * isJwtAlgorithm("none"); // false
+ * ```
+ */
+export function isJwtAlgorithm(value: unknown): value is JwtAlgorithm {
+  return typeof value === "string" && Object.hasOwn(SIGNATURE_ALGORITHMS, value);
+}
 
 /** The header fields a key set selects keys by. */
 export interface KeyQuery {
@@ -69,6 +151,36 @@ export interface VerificationKey {
 }
 
 /**
+ * Why a key source reported a problem, as stable codes (never key material
+ * or token text):
+ *
+ * - `jwks_unreachable`: the JWKS could not be fetched (refused, DNS, TLS, a redirect).
+ * - `jwks_timeout`: the issuer took longer than the fetch timeout.
+ * - `jwks_http_error`: the issuer answered with a status other than 200.
+ * - `jwks_too_large`: the response was larger than the size cap.
+ * - `jwks_invalid`: the response was not a JSON object with a `keys` array.
+ * - `jwks_key_skipped`: an entry of the set could not be used (private,
+ *   symmetric, unsupported, too weak or malformed); the others were.
+ */
+export type KeySetEventReason =
+  | "jwks_unreachable"
+  | "jwks_timeout"
+  | "jwks_http_error"
+  | "jwks_too_large"
+  | "jwks_invalid"
+  | "jwks_key_skipped";
+
+/** Something a key source wants an operator to know, such as a failed JWKS refresh. */
+export interface KeySetEvent {
+  /** The stable code. */
+  readonly reason: KeySetEventReason;
+  /** Where: a JWKS URL without query or credentials, or `"inline"`. */
+  readonly source: string;
+  /** For `jwks_http_error`, the status; for `jwks_key_skipped`, how many entries. */
+  readonly detail?: number;
+}
+
+/**
  * Where the verifier gets its keys. `algorithms` is the allow-list: the set
  * never returns a key of another algorithm, and the verifier rejects a token
  * whose `alg` is not in it before asking for candidates.
@@ -84,9 +196,17 @@ export interface KeySet {
   readonly algorithms: ReadonlySet<JwtAlgorithm>;
   /**
    * The keys to try for a token, most specific first; empty when none fits.
-   * May be asynchronous (a remote JWKS); rejects only when the source fails.
+   * May be asynchronous (a remote JWKS). The verifier calls it again on a
+   * verified-token cache hit and accepts the cached token only if the key
+   * that verified it is still among the candidates, so a key removed from
+   * the set (rotation) stops its tokens at once.
    */
   candidates(query: KeyQuery): Promise<readonly VerificationKey[]> | readonly VerificationKey[];
+  /**
+   * Optional: registers a listener for the set's problems (a remote JWKS
+   * that cannot be refreshed). The handler passes them to its `log`.
+   */
+  watch?(listener: (event: KeySetEvent) => void): void;
 }
 
 /** Options of {@link secretKeys}. */
@@ -232,29 +352,57 @@ export function combineKeySets(...sets: readonly KeySet[]): KeySet {
   for (const set of sets) for (const alg of set.algorithms) algorithms.add(alg);
   return {
     algorithms,
-    async candidates(query) {
-      const found = await Promise.all(sets.map((set) => (set.algorithms.has(query.alg) ? set.candidates(query) : _NO_KEYS)));
-      return found.flat();
+    candidates(query) {
+      // Synchronous sets answer synchronously, and a single contributing set
+      // answers without a copy: this runs on every verified-token cache hit.
+      let found: readonly VerificationKey[] | undefined;
+      let pending: Array<Promise<readonly VerificationKey[]> | readonly VerificationKey[]> | undefined;
+      for (const set of sets) {
+        if (!set.algorithms.has(query.alg)) continue;
+        const keys = set.candidates(query);
+        if (pending !== undefined) pending.push(keys);
+        else if (!Array.isArray(keys)) pending = [found ?? _NO_KEYS, keys];
+        else if (keys.length === 0) continue;
+        else found = found === undefined ? keys : [...found, ...keys];
+      }
+      if (pending === undefined) return found ?? _NO_KEYS;
+      return Promise.all(pending).then((lists) => lists.flat());
+    },
+    watch(listener) {
+      for (const set of sets) set.watch?.(listener);
     },
   };
 }
 
 function _assertFits(entry: VerificationKey): void {
-  const params: SignatureParams | undefined = Object.hasOwn(SIGNATURE_ALGORITHMS, entry.alg)
-    ? SIGNATURE_ALGORITHMS[entry.alg]
-    : undefined;
-  if (params === undefined) {
+  if (!isJwtAlgorithm(entry.alg)) {
     throw new TypeError(`staticKeys: unsupported algorithm ${String(entry.alg)}`);
   }
+  const params = SIGNATURE_ALGORITHMS[entry.alg];
   if (entry.kid !== undefined && (typeof entry.kid !== "string" || entry.kid === "")) {
     throw new TypeError("staticKeys: kid must be a non-empty string");
   }
-  const algorithm = entry.key.algorithm as KeyAlgorithm & { readonly hash?: KeyAlgorithm };
+  const algorithm = entry.key.algorithm as KeyAlgorithm & {
+    readonly hash?: KeyAlgorithm;
+    readonly namedCurve?: string;
+    readonly modulusLength?: number;
+  };
   if (
     algorithm.name !== params.name ||
     (algorithm.hash !== undefined && algorithm.hash.name !== params.hash) ||
+    (params.namedCurve !== undefined && algorithm.namedCurve !== params.namedCurve) ||
+    entry.key.type === "private" ||
     !entry.key.usages.includes("verify")
   ) {
     throw new TypeError(`staticKeys: the key for ${entry.alg} is not a ${params.name} verification key`);
   }
+  if (algorithm.modulusLength !== undefined && algorithm.modulusLength < _MIN_RSA_BITS) {
+    throw new TypeError(`staticKeys: the key for ${entry.alg} has fewer than ${_MIN_RSA_BITS} bits`);
+  }
+}
+
+// The verifier trusts this table: nothing may change it at run time.
+function _freezeRows<T extends Record<string, object>>(table: T): Readonly<T> {
+  for (const row of Object.values(table)) Object.freeze(row);
+  return Object.freeze(table);
 }

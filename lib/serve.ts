@@ -139,7 +139,15 @@ export async function appFromEnvironment(): Promise<{ config: ServerConfig; app:
     const { mkdir } = await import("node:fs/promises");
     await mkdir(config.dataDir, { recursive: true });
   }
-  const app = await createStandaloneApp(config, { now: () => Date.now(), log: _log });
+  let app: StandaloneApp;
+  try {
+    app = await createStandaloneApp(config, { now: () => Date.now(), log: _log });
+  } catch (error) {
+    // A key that parses but cannot be imported is found only here.
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`lobby: ${error.message}`);
+    return _exit(1);
+  }
   return { config, app };
 }
 
@@ -187,9 +195,10 @@ export function printBanner(app: StandaloneApp, host: string, port: number, star
   console.log(
     [
       bar,
-      "DEMO MODE: no JWT_SECRET is set, so lobby made a random secret that lives only",
-      "in this process. Do not put this in front of real users. A token for the demo",
-      `user "${app.demo.userId}" (valid 24 h):`,
+      "DEMO MODE: no key is configured (JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS or",
+      "JWT_JWKS_URL), so lobby made a random secret that lives only in this process.",
+      "Do not put this in front of real users. A token for the demo user",
+      `"${app.demo.userId}" (valid until ${new Date(app.demo.expiresAt * 1000).toISOString()}):`,
       "",
       `  TOKEN=${app.demo.token}`,
       "",
@@ -237,5 +246,8 @@ function _log(event: HandlerEvent): void {
   else if (event.event === "repository_unavailable") {
     const cause = (event.error as { cause?: { code?: unknown } } | undefined)?.cause;
     console.error(`lobby: database unavailable (${String(cause?.code ?? "unknown")})`);
+  } else if (event.event === "key_source_problem") {
+    const detail = event.detail === undefined ? "" : ` ${event.detail}`;
+    console.error(`lobby: key source problem: ${event.reason}${detail} (${event.source}); cached keys stay in use`);
   }
 }

@@ -7,9 +7,12 @@
  */
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import postgres from "postgres";
-import type { ServerConfig } from "./config.ts";
+import { ConfigError, type ServerConfig } from "./config.ts";
 import { createWorkspacesHandler, type FetchHandler, type HandlerEvent } from "./handler.ts";
-import { secretKeys } from "./keys.ts";
+import { jwksKeys } from "./jwk.ts";
+import { type RemoteKeySet, remoteJwksKeys } from "./jwks.ts";
+import { combineKeySets, type KeySet, secretKeys } from "./keys.ts";
+import { pemKeys } from "./pem.ts";
 import { DEMO_USER } from "./repository/demo.ts";
 import { openEmbeddedDatabase, pgliteRepository } from "./repository/pglite.ts";
 import { postgresRepository } from "./repository/postgres.ts";
@@ -21,7 +24,7 @@ export interface StandaloneApp {
   readonly handler: FetchHandler;
   /** `"postgres"` with `DATABASE_URL`, else `"embedded"`. */
   readonly database: "postgres" | "embedded";
-  /** Set in demo mode (no key configured): a demo user and a token for it. */
+  /** Set in demo mode (no key source configured at all): a demo user and a token for it. */
   readonly demo: { readonly userId: string; readonly token: string; readonly expiresAt: number } | undefined;
   /** Closes the database pool or the embedded database. */
   close(): Promise<void>;
@@ -43,7 +46,13 @@ const DEMO_TOKEN_SECONDS = 24 * 60 * 60;
  *
  * With `DATABASE_URL` the schema is applied on the first call that reaches
  * the server, so lobby starts (and answers 503) while the database is down.
- * With no secret configured it makes a random one and a demo token.
+ * Every configured key source is used at once (a secret, PEM public keys,
+ * an inline JWKS, a remote JWKS); a remote JWKS is fetched in the
+ * background at start, and lobby answers 401 until its keys arrive. With no
+ * key source at all it makes a random secret and a demo token.
+ *
+ * @throws {ConfigError} If a configured key cannot be imported (the message
+ *   names the variable, never the key).
  *
  * @example
  * ```ts
@@ -54,8 +63,15 @@ const DEMO_TOKEN_SECONDS = 24 * 60 * 60;
  * ```
  */
 export async function createStandaloneApp(config: ServerConfig, options: StandaloneOptions): Promise<StandaloneApp> {
-  const secret = config.secret ?? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
-  const keys = await secretKeys(secret);
+  const { sets: configured, remotes } = await _keySets(config, options.now);
+  const secret = configured.length === 0
+    ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)))
+    : undefined;
+  const keys = secret !== undefined
+    ? await secretKeys(secret)
+    : configured.length === 1
+    ? configured[0]!
+    : combineKeySets(...configured);
   const { repository, close } = config.databaseUrl === undefined
     ? await _embedded(config.dataDir)
     : _server(config.databaseUrl);
@@ -68,21 +84,28 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
       clockSkewSeconds: config.clockSkewSeconds,
       subjectClaim: config.subjectClaim,
       clientHashClaim: config.clientHashClaim,
+      type: config.type,
+      maxAgeSeconds: config.maxAgeSeconds,
     },
     now: options.now,
     log: options.log,
   });
+  // Fetched now rather than on the first request; the handler is already
+  // watching the key sets, so a failure reaches its log.
+  for (const remote of remotes) void remote.refresh();
   let demo: StandaloneApp["demo"];
-  if (config.secret === undefined) {
+  if (secret !== undefined) {
     const issuedAt = Math.floor(options.now() / 1000);
+    // The demo token passes every configured check, JWT_MAX_AGE and JWT_TYPE included.
+    const expiresAt = issuedAt + Math.min(DEMO_TOKEN_SECONDS, config.maxAgeSeconds ?? DEMO_TOKEN_SECONDS);
     const claims: Record<string, unknown> = {
       [config.subjectClaim]: DEMO_USER,
       iat: issuedAt,
-      exp: issuedAt + DEMO_TOKEN_SECONDS,
+      exp: expiresAt,
     };
     if (config.issuer !== undefined) claims.iss = config.issuer[0];
     if (config.audience !== undefined) claims.aud = config.audience[0];
-    demo = { userId: DEMO_USER, token: await _signHs256(secret, claims), expiresAt: issuedAt + DEMO_TOKEN_SECONDS };
+    demo = { userId: DEMO_USER, token: await _signHs256(secret, claims, config.type ?? "JWT"), expiresAt };
   }
   return {
     handler,
@@ -90,6 +113,42 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
     demo,
     close,
   };
+}
+
+// The key sets the configuration names, each imported once; a key that
+// cannot be imported is a configuration error naming its variable.
+async function _keySets(
+  config: ServerConfig,
+  now: () => number,
+): Promise<{ sets: KeySet[]; remotes: RemoteKeySet[] }> {
+  const sets: KeySet[] = [];
+  const remotes: RemoteKeySet[] = [];
+  async function add(variable: string, make: () => Promise<KeySet> | KeySet): Promise<void> {
+    try {
+      sets.push(await make());
+    } catch (error) {
+      // The key functions' messages never contain key material.
+      throw new ConfigError([`${variable} ${(error as Error).message.replace(/^\w+: /, "")}`]);
+    }
+  }
+  if (config.secret !== undefined) await add("JWT_SECRET", () => secretKeys(config.secret!));
+  if (config.publicKey !== undefined) {
+    await add("JWT_PUBLIC_KEY", () => pemKeys(config.publicKey!, { alg: config.publicKeyAlg }));
+  }
+  if (config.jwks !== undefined) await add("JWT_JWKS", () => jwksKeys(config.jwks!));
+  if (config.jwksUrl !== undefined) {
+    await add("JWT_JWKS_URL", () => {
+      const remote = remoteJwksKeys(config.jwksUrl!, {
+        minCacheSeconds: config.jwksMinAgeSeconds,
+        maxCacheSeconds: config.jwksMaxAgeSeconds,
+        cooldownSeconds: config.jwksCooldownSeconds,
+        now,
+      });
+      remotes.push(remote);
+      return remote;
+    });
+  }
+  return { sets, remotes };
 }
 
 async function _embedded(dataDir: string): Promise<{ repository: WorkspaceRepository; close: () => Promise<void> }> {
@@ -111,12 +170,12 @@ function _server(url: string): { repository: WorkspaceRepository; close: () => P
   };
 }
 
-async function _signHs256(secret: string, claims: Record<string, unknown>): Promise<string> {
+async function _signHs256(secret: string, claims: Record<string, unknown>, typ: string): Promise<string> {
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
-  const header = encodeBase64urlNoPadding(encoder.encode(JSON.stringify({ alg: "HS256", typ: "JWT" })));
+  const header = encodeBase64urlNoPadding(encoder.encode(JSON.stringify({ alg: "HS256", typ })));
   const payload = encodeBase64urlNoPadding(encoder.encode(JSON.stringify(claims)));
   const input = `${header}.${payload}`;
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(input)));

@@ -2,6 +2,7 @@ import t from "tap";
 import { clientHashMatches, createVerifier, extractBearer, TOKEN_FAILURE_REASONS } from "../lib/auth.ts";
 import type { BearerResult, TokenFailureReason, Verifier, VerifierOptions, VerifyResult } from "../lib/auth.ts";
 import { combineKeySets, secretKeys, staticKeys } from "../lib/keys.ts";
+import { sha256Ascii, TokenCache, tokenCacheKey } from "../lib/token_cache.ts";
 import type { KeySet, VerificationKey } from "../lib/keys.ts";
 import { base64url, signSegments, signToken } from "./_tokens.ts";
 
@@ -568,6 +569,231 @@ t.test("createVerifier validates its options", async (t) => {
   t.doesNotThrow(() => createVerifier({ keys, clockSkewSeconds: 0, maxTokenBytes: 1 }), "lower bounds");
   t.doesNotThrow(() => createVerifier({ keys, clockSkewSeconds: 3600, maxTokenBytes: 1_048_576 }), "upper bounds");
   t.doesNotThrow(() => createVerifier({ keys, issuer: undefined, audience: undefined }), "undefined means unset");
+});
+
+t.test("createVerifier pins typ when configured (RFC 9068 at+jwt)", async (t) => {
+  const typed = verifier({ type: "at+jwt" });
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "at+jwt" }), typed), "ok", "exact");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "AT+JWT" }), typed), "ok", "media types compare case-insensitively");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "application/at+jwt" }), typed), "ok", "with application/");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "JWT" }), typed), "wrong_type", "JWT");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: undefined }), typed), "wrong_type", "missing typ");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: ["at+jwt"] }), typed), "wrong_type", "typ not a string");
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "at+jwt " }), typed), "wrong_type", "no trimming");
+  const pinnedWithPrefix = verifier({ type: "application/AT+JWT" });
+  t.equal(await reasonOf(await sign(CLAIMS, { typ: "at+jwt" }), pinnedWithPrefix), "ok", "the option is normalized too");
+  t.equal(
+    await reasonOf(await signToken({ secret: OTHER_SECRET, header: { typ: "JWT" }, payload: CLAIMS }), typed),
+    "wrong_type",
+    "the header is judged before the signature",
+  );
+});
+
+t.test("createVerifier limits the age of a token with maxAgeSeconds", async (t) => {
+  const young = verifier({ maxAgeSeconds: 600 });
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 10 }), young), "ok");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 629 }), young), "ok", "within max age + skew");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 630 }), young), "too_old", "exactly max age + skew");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 86_400 }), young), "too_old", "a day old");
+  t.equal(await reasonOf(await sign(CLAIMS), young), "invalid_claims", "iat is required");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: "now" }), young), "invalid_claims", "iat must be a number");
+  t.equal(
+    await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 86_400, exp: NOW_S - 3600 }), young),
+    "expired",
+    "expired comes first",
+  );
+  t.equal(await reasonOf(await sign({ ...CLAIMS, iat: NOW_S - 86_400 })), "ok", "no limit unless configured");
+});
+
+t.test("createVerifier runs a claim check hook that returns data", async (t) => {
+  const seen: Array<{ claims: unknown; header: unknown; nowMs: number }> = [];
+  const scoped = verifier({
+    check: (claims, context) => {
+      seen.push({ claims, header: context.header, nowMs: context.nowMs });
+      const scope = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+      return scope.includes("workspaces:read") ? { ok: true } : { ok: false, code: "missing_scope" };
+    },
+  });
+  t.equal(await reasonOf(await sign({ ...CLAIMS, scope: "openid workspaces:read" }), scoped), "ok");
+  t.strictSame(await scoped(await sign({ ...CLAIMS, scope: "openid" }), NOW), {
+    ok: false,
+    reason: "claim_check_failed",
+    code: "missing_scope",
+  });
+  t.equal(seen[0]?.nowMs, NOW, "the hook gets the clock");
+  t.equal((seen[0]?.header as { alg?: string }).alg, "HS256", "and the header");
+  t.equal(await reasonOf(await sign({ ...CLAIMS, exp: NOW_S - 3600 }), scoped), "expired", "the hook runs last");
+  t.equal(seen.length, 2, "not for a token that failed before");
+
+  const odd = [
+    ["an async refusal", async () => ({ ok: false as const, code: "revoked" }), "revoked"],
+    ["a code with spaces", () => ({ ok: false as const, code: "no such scope" }), "rejected"],
+    ["a code that is not a string", () => ({ ok: false, code: 42 }) as unknown as { ok: false; code: string }, "rejected"],
+    ["nothing at all", () => undefined as unknown as { ok: true }, "rejected"],
+    ["ok as a string", () => ({ ok: "true" }) as unknown as { ok: true }, "rejected"],
+  ] as const;
+  for (const [name, check, code] of odd) {
+    const result = await verifier({ check })(await sign(CLAIMS), NOW);
+    t.strictSame(result, { ok: false, reason: "claim_check_failed", code }, name);
+  }
+  const asyncOk = verifier({ check: async () => ({ ok: true }) });
+  t.equal(await reasonOf(await sign(CLAIMS), asyncOk), "ok", "an async acceptance");
+  const throwing = createVerifier({ keys, check: () => { throw new Error("bug in the hook"); } });
+  await t.rejects(throwing(await sign(CLAIMS), NOW), /bug in the hook/, "a throwing hook is a bug, not a token failure");
+});
+
+// Counts crypto.subtle.verify calls while `run` runs.
+async function countVerifies(run: () => Promise<void>): Promise<number> {
+  const subtle = crypto.subtle as SubtleCrypto & { verify: SubtleCrypto["verify"] };
+  const original = subtle.verify;
+  let calls = 0;
+  subtle.verify = ((...args: Parameters<SubtleCrypto["verify"]>) => {
+    calls++;
+    return original.apply(subtle, args);
+  }) as SubtleCrypto["verify"];
+  try {
+    await run();
+  } finally {
+    subtle.verify = original;
+  }
+  return calls;
+}
+
+t.test("the verified-token cache skips the signature for a token seen again", async (t) => {
+  const v = verifier();
+  const token = await sign({ ...CLAIMS, sub: "cached-user", chash: "h-1", nested: { roles: ["a"] } });
+  const first = await v(token, NOW);
+  let again: VerifyResult | undefined;
+  const calls = await countVerifies(async () => {
+    for (let i = 0; i < 50; i++) again = await v(token, NOW + i * 1000);
+  });
+  t.equal(calls, 0, "no Web Crypto call on a hit");
+  t.strictSame(again, first, "the same answer");
+  t.ok(again?.ok && Object.isFrozen(again.principal) && Object.isFrozen(again.principal.claims), "the shared principal is frozen");
+  t.ok(again?.ok && Object.isFrozen((again.principal.claims.nested as { roles: unknown[] }).roles), "deeply");
+  const off = verifier({ cacheSize: 0 });
+  await off(token, NOW);
+  t.equal(await countVerifies(async () => void (await off(token, NOW))), 1, "cacheSize 0 verifies every time");
+  const tampered = token.slice(0, -2) + (token.endsWith("A") ? "BA" : "AA");
+  t.equal(await reasonOf(tampered, v), "bad_signature", "a near copy of a cached token is not a hit");
+});
+
+t.test("the verified-token cache never lets an expired token through", async (t) => {
+  const v = verifier();
+  const token = await sign({ sub: "u", exp: NOW_S + 60 });
+  t.equal(await reasonOf(token, v, NOW), "ok");
+  t.equal(await reasonOf(token, v, NOW + 89_999), "ok", "cached, 1 ms before exp + skew");
+  t.equal(await reasonOf(token, v, NOW + 90_000), "expired", "at exp + skew");
+  t.equal(await reasonOf(token, v, NOW + 10_000), "ok", "verified again when the clock goes back");
+  const aged = verifier({ maxAgeSeconds: 60 });
+  const old = await sign({ ...CLAIMS, iat: NOW_S });
+  t.equal(await reasonOf(old, aged, NOW), "ok");
+  t.equal(await reasonOf(old, aged, NOW + 89_999), "ok", "cached, just within max age + skew");
+  t.equal(await reasonOf(old, aged, NOW + 90_000), "too_old", "max age is checked on a hit");
+  const early = await sign({ ...CLAIMS, nbf: NOW_S, iat: NOW_S });
+  t.equal(await reasonOf(early, v, NOW), "ok");
+  t.equal(await reasonOf(early, v, NOW - 31_000), "not_yet_valid", "nbf is checked on a hit (a clock set back)");
+});
+
+t.test("the verified-token cache drops a token whose key left the key set", async (t) => {
+  const [first] = await (await secretKeys(SECRET, { algorithms: ["HS256"], kid: "k1" })).candidates({ alg: "HS256", kid: "k1" });
+  const [second] = await (await secretKeys(OTHER_SECRET, { algorithms: ["HS256"], kid: "k2" })).candidates({ alg: "HS256", kid: "k2" });
+  let current: VerificationKey[] = [first!, second!];
+  const rotating: KeySet = {
+    algorithms: new Set(["HS256"] as const),
+    candidates: ({ kid }) => current.filter((key) => key.kid === kid),
+  };
+  const v = verifier({ keys: rotating });
+  const token = await signToken({ secret: SECRET, header: { kid: "k1" }, payload: CLAIMS });
+  t.equal(await reasonOf(token, v), "ok");
+  t.equal(await reasonOf(token, v), "ok", "cached");
+  current = [second!];
+  t.equal(await reasonOf(token, v), "unknown_key", "k1 is gone: the cached token is refused");
+  current = [first!, second!];
+  t.equal(await reasonOf(token, v), "ok", "and verified afresh when k1 returns");
+  // A new key under the same kid is another key: the cached entry does not carry over.
+  const [replacement] = await (await secretKeys(SECRET, { algorithms: ["HS256"], kid: "k1" })).candidates({ alg: "HS256", kid: "k1" });
+  current = [replacement!];
+  t.equal(await countVerifies(async () => void t.equal(await reasonOf(token, v), "ok", "same secret, new key object")), 1, "verified again");
+});
+
+t.test("the verified-token cache re-runs the claim check on every hit", async (t) => {
+  const revoked = new Set<string>();
+  const v = verifier({
+    check: (claims) => (revoked.has(String(claims.jti)) ? { ok: false, code: "revoked" } : { ok: true }),
+  });
+  const token = await sign({ ...CLAIMS, jti: "t-1" });
+  t.equal(await reasonOf(token, v), "ok");
+  t.equal(await reasonOf(token, v), "ok", "a hit the check accepts");
+  revoked.add("t-1");
+  t.strictSame(await v(token, NOW), { ok: false, reason: "claim_check_failed", code: "revoked" });
+});
+
+t.test("the verified-token cache is bounded", async (t) => {
+  const v = verifier({ cacheSize: 2 });
+  const tokens = await Promise.all([1, 2, 3].map((i) => sign({ ...CLAIMS, n: i })));
+  for (const token of tokens) await v(token, NOW);
+  const [a, b, c] = tokens as [string, string, string];
+  t.equal(await countVerifies(async () => void (await v(c, NOW), await v(b, NOW))), 0, "the two most recent are held");
+  t.equal(await countVerifies(async () => void (await v(a, NOW))), 1, "the oldest was evicted");
+});
+
+t.test("TokenCache keeps entries until their deadline, least recently used first out", async (t) => {
+  const cache = new TokenCache<{ deadlineMs: number; n: number }>(3);
+  cache.set("a", { deadlineMs: 100, n: 1 }, 0);
+  cache.set("b", { deadlineMs: 200, n: 2 }, 0);
+  cache.set("c", { deadlineMs: 300, n: 3 }, 0);
+  t.equal(cache.get("a", 50)?.n, 1, "a is now the most recent");
+  cache.set("d", { deadlineMs: 400, n: 4 }, 0);
+  t.equal(cache.get("b", 50), undefined, "b, least recently used, was evicted");
+  t.equal(cache.size, 3);
+  t.equal(cache.get("a", 100), undefined, "at its deadline an entry is gone");
+  t.equal(cache.size, 2, "and dropped");
+  cache.set("e", { deadlineMs: 10, n: 5 }, 10);
+  t.equal(cache.get("e", 0), undefined, "an entry already past its deadline is not stored");
+  cache.sweep(350);
+  t.equal(cache.size, 1, "sweep drops every entry past its deadline");
+  t.equal(cache.get("d", 350)?.n, 4);
+  cache.delete("d");
+  t.equal(cache.size, 0);
+  const none = new TokenCache<{ deadlineMs: number }>(0);
+  none.set("a", { deadlineMs: 100 }, 0);
+  t.equal(none.size, 0, "capacity 0 holds nothing");
+  t.throws(() => new TokenCache(-1), TypeError);
+  t.throws(() => new TokenCache(1.5), TypeError);
+
+  // Every max(64, capacity / 4) insertions, expired entries are swept.
+  const swept = new TokenCache<{ deadlineMs: number }>(200);
+  for (let i = 0; i < 63; i++) swept.set(`k${i}`, { deadlineMs: 10 }, 0);
+  t.equal(swept.size, 63);
+  swept.set("fresh", { deadlineMs: 1000 }, 20);
+  t.equal(swept.size, 1, "the 64th insertion swept the 63 expired entries");
+});
+
+t.test("tokenCacheKey is the SHA-256 of the token, and refuses non-ASCII", async (t) => {
+  const { createHash } = await import("node:crypto");
+  const lengths = [0, 1, 3, 54, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 500, 8192];
+  for (const length of lengths) {
+    let text = "";
+    for (let i = 0; i < length; i++) text += ALPHABET[(i * 7 + length) % ALPHABET.length];
+    t.equal(sha256Ascii(text), createHash("sha256").update(text).digest("hex"), `length ${length}`);
+  }
+  t.equal(sha256Ascii("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "FIPS 180-4 example");
+  t.equal(sha256Ascii("abcé"), null, "sha256Ascii refuses non-ASCII too");
+  t.equal(sha256Ascii("\u0000\u007f"), createHash("sha256").update(Buffer.from([0, 0x7f])).digest("hex"), "all of ASCII");
+  const digest = createHash("sha256").update("abc").digest();
+  const key = tokenCacheKey("abc")!;
+  t.equal(key.length, 16);
+  t.strictSame(
+    Array.from({ length: 16 }, (_, i) => key.charCodeAt(i)),
+    Array.from({ length: 16 }, (_, i) => digest.readUInt16BE(i * 2)),
+    "two digest bytes per code unit",
+  );
+  for (const text of ["é", "a".repeat(64) + "é", "a".repeat(70) + "\u0100", "\u0161bc"]) {
+    t.equal(tokenCacheKey(text), null, `non-ASCII ${JSON.stringify(text.slice(-3))}`);
+  }
+  // A code unit above 0x7f must never alias its low byte ("š" is U+0161, 0x61 is "a").
+  t.not(tokenCacheKey("abc"), tokenCacheKey("\u0161bc"));
 });
 
 t.test("every TokenFailureReason is produced by some case above", async (t) => {

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import t from "tap";
 import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandlerOptions } from "../lib/handler.ts";
-import { secretKeys } from "../lib/keys.ts";
+import { type KeySet, type KeySetEvent, secretKeys } from "../lib/keys.ts";
 import { CATALOGUES, LOCALES } from "../lib/messages.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "../lib/repository/repository.ts";
 import type { WorkspaceMembership } from "../lib/workspace.ts";
@@ -311,6 +311,75 @@ t.test("system dialect: a token bound by chash needs the matching X-Client-Hash"
   t.ok(events.some((e) => e.reason === "client_hash_mismatch"), "logged with a reason code");
   const unbound = await handler(get(SYSTEM, { authorization: `Bearer ${await token()}`, "x-client-hash": "anything" }));
   t.equal(unbound.status, 200, "a token without chash ignores the header");
+});
+
+t.test("the verified-token cache never bypasses the X-Client-Hash binding", async (t) => {
+  const { handler, events } = await makeHandler();
+  const bound = `Bearer ${await token({ chash: "device-A", n: "cache-binding" })}`;
+  const subtle = crypto.subtle as SubtleCrypto & { verify: SubtleCrypto["verify"] };
+  const original = subtle.verify;
+  let verifies = 0;
+  subtle.verify = ((...args: Parameters<SubtleCrypto["verify"]>) => {
+    verifies++;
+    return original.apply(subtle, args);
+  }) as SubtleCrypto["verify"];
+  try {
+    const statuses: number[] = [];
+    for (const presented of ["device-A", "device-B", "device-A", "", "device-A"]) {
+      const response = await handler(get(SYSTEM, { authorization: bound, "x-client-hash": presented }));
+      statuses.push(response.status);
+    }
+    statuses.push((await handler(get(SYSTEM, { authorization: bound }))).status);
+    t.strictSame(statuses, [200, 401, 200, 401, 200, 401], "bound on every request");
+  } finally {
+    subtle.verify = original;
+  }
+  t.equal(verifies, 1, "one signature check: the other five were cache hits");
+  t.equal(events.filter((e) => e.reason === "client_hash_mismatch").length, 3);
+});
+
+t.test("a claim check's refusal is logged with its code; too old is described as expired", async (t) => {
+  const { handler, events } = await makeHandler({
+    auth: {
+      keys: await secretKeys(SECRET),
+      maxAgeSeconds: 60,
+      check: (claims) => (claims.scope === "workspaces" ? { ok: true } : { ok: false, code: "missing_scope" }),
+    },
+  });
+  const refused = await handler(get(UPTIMER, { authorization: `Bearer ${await token()}` }));
+  t.equal(refused.status, 401);
+  t.equal((await refused.json()).error.code, 1003);
+  t.strictSame(events.at(-1), { event: "auth_rejected", dialect: "uptimer", reason: "claim_check_failed", code: "missing_scope" });
+  t.match(refused.headers.get("www-authenticate"), /error_description="The access token is invalid"/);
+  const old = await handler(get(UPTIMER, { authorization: `Bearer ${await token({ scope: "workspaces", iat: NOW_S - 600 })}` }));
+  t.equal(old.status, 401);
+  t.equal(events.at(-1)?.reason, "too_old");
+  t.match(old.headers.get("www-authenticate"), /error_description="The access token expired"/);
+  const fine = await handler(get(UPTIMER, { authorization: `Bearer ${await token({ scope: "workspaces" })}` }));
+  t.equal(fine.status, 200);
+});
+
+t.test("key set problems reach the log, and the default log warns about them", async (t) => {
+  const listeners: Array<(event: KeySetEvent) => void> = [];
+  const keys: KeySet = { ...(await secretKeys(SECRET)), watch: (listener) => void listeners.push(listener) };
+  const { events } = await makeHandler({ auth: { keys } });
+  t.equal(listeners.length, 1, "the handler watches the key set");
+  listeners[0]!({ reason: "jwks_http_error", source: "https://id.example/jwks", detail: 503 });
+  listeners[0]!({ reason: "jwks_timeout", source: "https://id.example/jwks" });
+  t.strictSame(events, [
+    { event: "key_source_problem", reason: "jwks_http_error", source: "https://id.example/jwks", detail: 503 },
+    { event: "key_source_problem", reason: "jwks_timeout", source: "https://id.example/jwks" },
+  ]);
+  const warned: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warned.push(args);
+  try {
+    createWorkspacesHandler({ repository: fakeRepository, auth: { keys } });
+    listeners[1]!({ reason: "jwks_unreachable", source: "https://id.example/jwks" });
+  } finally {
+    console.warn = warn;
+  }
+  t.strictSame(warned, [["lobby: key source problem jwks_unreachable (https://id.example/jwks)"]]);
 });
 
 t.test("WWW-Authenticate tells expired from invalid", async (t) => {

@@ -2,79 +2,14 @@
 // against one real Postgres with rows written into the DESIGN.md tables by
 // plain SQL, as another system would. All three must give the same answers,
 // and the right ones.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import t, { type Test } from "tap";
 import { signToken } from "./_tokens.ts";
 import { testDatabase } from "./_postgres.ts";
+import { freePort, ROOT, RUNTIMES, start, stop } from "./_runtimes.ts";
 
 const SECRET = "runtimes-test-secret-0123456789abcdef";
-const ROOT = new URL("..", import.meta.url).pathname;
-const BIN = `${ROOT}node_modules/.bin/`;
-
-interface Runtime {
-  readonly name: string;
-  readonly command: (port: number) => readonly string[];
-}
-const RUNTIMES: readonly Runtime[] = [
-  { name: "node", command: () => ["node", "dist/main.js"] },
-  { name: "deno run", command: () => [`${BIN}deno`, "run", "-A", "mod.ts"] },
-  { name: "deno serve", command: (port) => [`${BIN}deno`, "serve", "-A", "--host", "127.0.0.1", "--port", String(port), "mod.ts"] },
-  { name: "bun", command: () => [`${BIN}bun`, "run", "mod.ts"] },
-];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
-
-function start(
-  runtime: Runtime,
-  port: number,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; output: () => string }> {
-  const [command, ...args] = runtime.command(port);
-  const child = spawn(command!, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${runtime.name} did not start in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/listening on http/.test(output)) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${runtime.name} exited with ${code} before listening:\n${output}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill("SIGTERM");
-  });
-}
 
 function build(t: Test): void {
   const result = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8" });

@@ -3,6 +3,14 @@
  * statements, each safe to run again, applied in one transaction under an
  * advisory lock so that instances starting together do not race.
  *
+ * Besides the three tables of DESIGN.md, which other systems write, the
+ * migration keeps lobby's own read model, `lobby_listing`: one row per
+ * listed membership (workspace not soft-deleted) with the workspace's
+ * listing columns copied in, kept exact by triggers on `workspaces` and
+ * `workspace_members`, and backfilled from the rows already there. The
+ * listing then reads one covering index instead of joining two tables
+ * (measured in `bench/REPORT.md`).
+ *
  * @module
  */
 
@@ -20,6 +28,33 @@
 export type SqlRunner = (sqlText: string) => Promise<unknown>;
 
 /**
+ * Rows whose text columns together exceed this many bytes stay out of the
+ * covering index (a B-tree entry holds at most 2704 bytes) and are listed
+ * through `lobby_listing_oversized` instead, so no write of another system
+ * can fail on lobby's index.
+ */
+const _OVERSIZED_BYTES = 2000;
+
+/**
+ * The read model's row for each membership selected by a WHERE clause that
+ * follows, from the tables as other systems made them: the casts normalize
+ * their column types (as the listing once did at read time).
+ */
+const _COPY = `INSERT INTO lobby_listing (user_id, workspace_id, biz_id, institution_biz_id, entity_biz_id, name,
+      timezone, status, kind, extra_data, created_at, updated_at, role)
+    SELECT m.user_id::text, m.workspace_id, w.biz_id::text, w.institution_biz_id::text, w.entity_biz_id::text,
+      w.name::text, w.timezone::text, w.status::int8, w.kind::int8, w.extra_data::text, w.created_at::timestamptz,
+      w.updated_at::timestamptz, m.role::text
+    FROM workspace_members AS m
+    JOIN workspaces AS w ON w.id = m.workspace_id`;
+
+/** The workspace columns the read model depends on, of the trigger record `row`. */
+function _copied(row: "NEW" | "OLD"): string {
+  return ["biz_id", "institution_biz_id", "entity_biz_id", "name", "timezone", "status", "kind", "extra_data",
+    "created_at", "updated_at"].map((column) => `${row}.${column}::text`).join(", ") + `, ${row}.deleted_at IS NULL`;
+}
+
+/**
  * The migration steps, in order. Each must be idempotent (`IF NOT EXISTS`,
  * `ON CONFLICT`, …) because every start runs them all; append new steps at
  * the end, never edit a released one. Other systems write these tables, so
@@ -28,7 +63,7 @@ export type SqlRunner = (sqlText: string) => Promise<unknown>;
  * @example
  * ```ts
  * import { SCHEMA_STEPS } from "./schema.ts";
- * SCHEMA_STEPS.length; // 3
+ * SCHEMA_STEPS.length; // 11
  * ```
  */
 export const SCHEMA_STEPS: readonly string[] = [
@@ -57,6 +92,161 @@ export const SCHEMA_STEPS: readonly string[] = [
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_id, workspace_id)
   )`,
+  // 4. The members of one workspace, for the read model's triggers (and for
+  // ON DELETE CASCADE), unless the table already has an index led by
+  // workspace_id. Created only when missing: CREATE INDEX IF NOT EXISTS would
+  // take a SHARE lock on the table at every start.
+  `DO $do$
+  BEGIN
+    IF NOT EXISTS (
+      SELECT FROM pg_index AS i
+      JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+      WHERE i.indrelid = 'workspace_members'::regclass AND a.attname = 'workspace_id'
+    ) THEN
+      CREATE INDEX workspace_members_workspace_id_idx ON workspace_members (workspace_id);
+    END IF;
+  END
+  $do$`,
+  // 5–7. The read model's maintenance: recompute the rows of one workspace,
+  // of one membership, or of all. SECURITY DEFINER, so that other systems'
+  // roles need no rights on lobby_listing.
+  `CREATE OR REPLACE FUNCTION lobby_listing_refresh_workspace(p_workspace_id bigint) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    DELETE FROM lobby_listing WHERE workspace_id = p_workspace_id;
+    ${_COPY} WHERE m.workspace_id = p_workspace_id AND w.deleted_at IS NULL AND m.user_id IS NOT NULL;
+  END
+  $fn$`,
+  `CREATE OR REPLACE FUNCTION lobby_listing_refresh_member(p_user_id text, p_workspace_id bigint) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    DELETE FROM lobby_listing WHERE user_id = p_user_id AND workspace_id = p_workspace_id;
+    -- A concurrent update of the workspace then either commits first, and
+    -- is copied here, or waits for this transaction and copies this row.
+    PERFORM FROM workspaces WHERE id = p_workspace_id FOR SHARE;
+    ${_COPY} WHERE m.user_id = p_user_id AND m.workspace_id = p_workspace_id AND w.deleted_at IS NULL;
+  END
+  $fn$`,
+  `CREATE OR REPLACE FUNCTION lobby_listing_rebuild() RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    TRUNCATE lobby_listing;
+    ${_COPY} WHERE w.deleted_at IS NULL AND m.user_id IS NOT NULL;
+  END
+  $fn$`,
+  // 8–10. The triggers' functions: recompute the rows of what changed.
+  `CREATE OR REPLACE FUNCTION lobby_listing_on_workspace() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM lobby_listing_refresh_workspace(NEW.id::bigint);
+    ELSIF TG_OP = 'DELETE' THEN
+      PERFORM lobby_listing_refresh_workspace(OLD.id::bigint);
+    ELSIF NEW.id::bigint IS DISTINCT FROM OLD.id::bigint THEN
+      PERFORM lobby_listing_refresh_workspace(OLD.id::bigint);
+      PERFORM lobby_listing_refresh_workspace(NEW.id::bigint);
+    ELSIF (${_copied("NEW")}) IS DISTINCT FROM (${_copied("OLD")}) THEN
+      PERFORM lobby_listing_refresh_workspace(NEW.id::bigint);
+    END IF;
+    RETURN NULL;
+  END
+  $fn$`,
+  `CREATE OR REPLACE FUNCTION lobby_listing_on_member() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM lobby_listing_refresh_member(NEW.user_id::text, NEW.workspace_id::bigint);
+    ELSIF TG_OP = 'DELETE' THEN
+      PERFORM lobby_listing_refresh_member(OLD.user_id::text, OLD.workspace_id::bigint);
+    ELSIF (NEW.user_id::text, NEW.workspace_id::bigint) IS DISTINCT FROM (OLD.user_id::text, OLD.workspace_id::bigint) THEN
+      PERFORM lobby_listing_refresh_member(OLD.user_id::text, OLD.workspace_id::bigint);
+      PERFORM lobby_listing_refresh_member(NEW.user_id::text, NEW.workspace_id::bigint);
+    ELSIF NEW.role::text IS DISTINCT FROM OLD.role::text THEN
+      PERFORM lobby_listing_refresh_member(NEW.user_id::text, NEW.workspace_id::bigint);
+    END IF;
+    RETURN NULL;
+  END
+  $fn$`,
+  `CREATE OR REPLACE FUNCTION lobby_listing_on_truncate() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    TRUNCATE lobby_listing;
+    RETURN NULL;
+  END
+  $fn$`,
+  // 11. The read model, its triggers and its indexes, each created when
+  // missing. A new table, or a trigger missing or disabled (the tables were
+  // recreated by another system, say), means rows may have been written
+  // unseen: the read model is rebuilt from the tables, in this transaction,
+  // after the triggers exist, so no write is lost in between (CREATE TRIGGER
+  // waits for writers and holds them off until commit). A new table is
+  // indexed after its backfill, which is several times faster. No unique
+  // key: like the join it mirrors, it keeps a membership written twice into
+  // tables made without keys twice.
+  `DO $do$
+  DECLARE
+    stale boolean := false;
+  BEGIN
+    IF to_regclass('lobby_listing') IS NULL THEN
+      CREATE TABLE lobby_listing (
+        user_id text NOT NULL,
+        workspace_id bigint NOT NULL,
+        biz_id text,
+        institution_biz_id text,
+        entity_biz_id text,
+        name text,
+        timezone text,
+        status bigint,
+        kind bigint,
+        extra_data text,
+        created_at timestamptz,
+        updated_at timestamptz,
+        role text,
+        oversized boolean NOT NULL GENERATED ALWAYS AS (
+          octet_length(user_id) + coalesce(octet_length(biz_id), 0) + coalesce(octet_length(institution_biz_id), 0)
+          + coalesce(octet_length(entity_biz_id), 0) + coalesce(octet_length(name), 0)
+          + coalesce(octet_length(timezone), 0) + coalesce(octet_length(extra_data), 0)
+          + coalesce(octet_length(role), 0) > ${_OVERSIZED_BYTES}
+        ) STORED
+      );
+      stale := true;
+    END IF;
+    IF (
+      SELECT count(*) FROM pg_trigger
+      WHERE tgrelid IN ('workspaces'::regclass, 'workspace_members'::regclass)
+        AND tgname IN ('lobby_listing_sync', 'lobby_listing_truncate') AND tgenabled <> 'D'
+    ) <> 4 THEN
+      DROP TRIGGER IF EXISTS lobby_listing_sync ON workspaces;
+      DROP TRIGGER IF EXISTS lobby_listing_truncate ON workspaces;
+      DROP TRIGGER IF EXISTS lobby_listing_sync ON workspace_members;
+      DROP TRIGGER IF EXISTS lobby_listing_truncate ON workspace_members;
+      CREATE TRIGGER lobby_listing_sync AFTER INSERT OR UPDATE OR DELETE ON workspaces
+        FOR EACH ROW EXECUTE FUNCTION lobby_listing_on_workspace();
+      CREATE TRIGGER lobby_listing_truncate AFTER TRUNCATE ON workspaces
+        FOR EACH STATEMENT EXECUTE FUNCTION lobby_listing_on_truncate();
+      CREATE TRIGGER lobby_listing_sync AFTER INSERT OR UPDATE OR DELETE ON workspace_members
+        FOR EACH ROW EXECUTE FUNCTION lobby_listing_on_member();
+      CREATE TRIGGER lobby_listing_truncate AFTER TRUNCATE ON workspace_members
+        FOR EACH STATEMENT EXECUTE FUNCTION lobby_listing_on_truncate();
+      stale := true;
+    END IF;
+    IF stale THEN
+      PERFORM lobby_listing_rebuild();
+    END IF;
+    IF to_regclass('lobby_listing_cover') IS NULL THEN
+      CREATE INDEX lobby_listing_cover ON lobby_listing (user_id)
+        INCLUDE (biz_id, institution_biz_id, entity_biz_id, name, timezone, status, kind, extra_data, created_at,
+          updated_at, role)
+        WHERE NOT oversized;
+    END IF;
+    IF to_regclass('lobby_listing_oversized') IS NULL THEN
+      CREATE INDEX lobby_listing_oversized ON lobby_listing (user_id) WHERE oversized;
+    END IF;
+    IF to_regclass('lobby_listing_keys') IS NULL THEN
+      CREATE INDEX lobby_listing_keys ON lobby_listing (workspace_id, user_id);
+    END IF;
+  END
+  $do$`,
 ];
 
 /**

@@ -4,18 +4,34 @@
  * @module
  */
 
+/** The select list, the same for both halves of the listing. */
+const _COLUMNS = `SELECT
+  l.biz_id COLLATE "C" AS "bizId",
+  l.institution_biz_id AS "institutionBizId",
+  l.entity_biz_id AS "entityBizId",
+  l.name AS "name",
+  l.timezone AS "timezone",
+  l.status::int4 AS "status",
+  l.kind::int4 AS "kind",
+  l.extra_data AS "extraData",
+  l.created_at AS "createdAt",
+  l.updated_at AS "updatedAt",
+  l.role AS "role"
+FROM lobby_listing AS l`;
+
 /**
  * The memberships of one user (`$1`), one row per workspace, in listing
  * order, with columns named as the fields of `WorkspaceMembership`.
  *
- * The casts make the result independent of how the tables were created:
- * other systems write them and may use `smallint`/`bigint` for the enums,
- * `varchar` or `jsonb` for text, `timestamp` for times; both drivers then
- * still return numbers, strings and `Date`s. The times are cast in the
- * select list only, so `ORDER BY` keeps the stored column. `COLLATE "C"`
- * makes the tiebreak byte order, the same on every server and on PGlite
- * whatever the database's collation. No int8 column is returned, because
- * postgres.js would make it a string and PGlite a number.
+ * It reads lobby's read model `lobby_listing` (see `schema.ts`), which
+ * triggers keep equal to `workspace_members` joined with the workspaces that
+ * are not soft-deleted, with the columns already normalized to text, int8 and
+ * timestamptz whatever types other systems gave the tables. Almost every row
+ * comes from one index-only scan of `lobby_listing_cover`; rows too wide for
+ * that index come from the second half, through `lobby_listing_oversized`.
+ * `COLLATE "C"` makes the tiebreak byte order, the same on every server and
+ * on PGlite whatever the database's collation. No int8 column is returned,
+ * because postgres.js would make it a string and PGlite a number.
  *
  * @example
  * ```ts
@@ -26,20 +42,9 @@
  * await sql.end();
  * ```
  */
-export const LISTING_SQL: string = `SELECT
-  w.biz_id::text AS "bizId",
-  w.institution_biz_id::text AS "institutionBizId",
-  w.entity_biz_id::text AS "entityBizId",
-  w.name::text AS "name",
-  w.timezone::text AS "timezone",
-  w.status::int4 AS "status",
-  w.kind::int4 AS "kind",
-  w.extra_data::text AS "extraData",
-  w.created_at::timestamptz AS "createdAt",
-  w.updated_at::timestamptz AS "updatedAt",
-  m.role::text AS "role"
-FROM workspace_members AS m
-JOIN workspaces AS w ON w.id = m.workspace_id
-WHERE m.user_id = $1
-  AND w.deleted_at IS NULL
-ORDER BY w.created_at, w.biz_id COLLATE "C"`;
+export const LISTING_SQL: string = `${_COLUMNS}
+WHERE l.user_id = $1 AND NOT l.oversized
+UNION ALL
+${_COLUMNS}
+WHERE l.user_id = $1 AND l.oversized
+ORDER BY "createdAt", "bizId"`;
