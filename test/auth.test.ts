@@ -770,6 +770,20 @@ t.test("TokenCache keeps entries until their deadline, least recently used first
   t.equal(swept.size, 1, "the 64th insertion swept the 63 expired entries");
 });
 
+t.test("TokenCache keeps a token used on every request, moving it only when it ages", async (t) => {
+  // Capacity 4: a hit moves an entry to the back only once it is not among
+  // the 2 most recent moves; a token hit after every insertion must survive.
+  const cache = new TokenCache<{ deadlineMs: number; n: number }>(4);
+  cache.set("hot", { deadlineMs: 1000, n: 0 }, 0);
+  for (let i = 1; i <= 50; i++) {
+    cache.set(`k${i}`, { deadlineMs: 1000, n: i }, 0);
+    t.equal(cache.get("hot", 0)?.n, 0, `held after ${i} insertions`);
+  }
+  t.equal(cache.size, 4);
+  t.equal(cache.get("k46", 0), undefined, "the others went out oldest first");
+  t.equal(cache.get("k50", 0)?.n, 50);
+});
+
 t.test("tokenCacheKey is the SHA-256 of the token, and refuses non-ASCII", async (t) => {
   const { createHash } = await import("node:crypto");
   const lengths = [0, 1, 3, 54, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 500, 8192];
