@@ -7,6 +7,7 @@
 import * as v from "valibot";
 import { clientHashMatches, createVerifier, extractBearer, type VerifierOptions } from "./auth.ts";
 import { _systemSuccessJson, _uptimerSuccessJson, systemFailure, uptimerFailure } from "./envelope.ts";
+import { Deadlines } from "./deadlines.ts";
 import { FAILURES, type FailureName } from "./failures.ts";
 import { negotiateLocale } from "./locale.ts";
 import type { Locale } from "./messages.ts";
@@ -187,7 +188,7 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
   const verify = createVerifier(options.auth);
   const repository = options.repository;
   const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const deadlines = new Deadlines(options.timeoutMs ?? 5000);
   const log = options.log ?? _logErrors;
   options.auth.keys.watch?.(({ reason, source, detail }) => {
     log(detail === undefined ? { event: "key_source_problem", reason, source } : { event: "key_source_problem", reason, source, detail });
@@ -238,20 +239,26 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     return { "www-authenticate": `Bearer realm="${realm}", error="invalid_token", error_description="${description}"` };
   }
 
-  async function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable"> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<"unavailable">((resolve) => {
-      timer = setTimeout(() => resolve("unavailable"), timeoutMs);
+  // The repository's answer, or "unavailable" once timeoutMs pass first.
+  function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable"> {
+    return new Promise((resolve, reject) => {
+      const wait = deadlines.start(() => resolve("unavailable"));
+      const done = (rows: readonly WorkspaceMembership[]) => {
+        deadlines.settle(wait);
+        resolve(rows);
+      };
+      const failed = (error: unknown) => {
+        deadlines.settle(wait);
+        if (!(error instanceof RepositoryUnavailableError)) return reject(error);
+        log({ event: "repository_unavailable", dialect, error });
+        resolve("unavailable");
+      };
+      try {
+        repository.listForUser(userId).then(done, failed);
+      } catch (error) {
+        failed(error);
+      }
     });
-    try {
-      return await Promise.race([repository.listForUser(userId), timeout]);
-    } catch (error) {
-      if (!(error instanceof RepositoryUnavailableError)) throw error;
-      log({ event: "repository_unavailable", dialect, error });
-      return "unavailable";
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async function serve(request: _RequestView, route: _Route, query: string, locale: Locale): Promise<_Answer> {
