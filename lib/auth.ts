@@ -16,9 +16,9 @@
  *
  * @module
  */
-import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import * as v from "valibot";
-import { SIGNATURE_ALGORITHMS } from "./keys.ts";
+import { decodeBase64url } from "./base64url.ts";
+import { _hs256Verifier, SIGNATURE_ALGORITHMS } from "./keys.ts";
 import type { JwtAlgorithm, KeySet, VerificationKey } from "./keys.ts";
 import { TokenCache, tokenCacheKey } from "./token_cache.ts";
 
@@ -353,14 +353,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (kid !== undefined && typeof kid !== "string") return _fail("malformed_token");
 
     const query = kid === undefined ? { alg } : { alg, kid };
-    const candidates = await keys.candidates(query);
+    // Awaited only when asynchronous: a static key set and an HS256 check
+    // answer at once, and every await is a trip through the task queue.
+    const found = keys.candidates(query);
+    const candidates = Array.isArray(found) ? (found as readonly VerificationKey[]) : await found;
     let tried = false;
     let verifiedBy: VerificationKey | undefined;
     for (const candidate of candidates) {
       // A key set must not offer another algorithm's key; never trust that it didn't.
       if (candidate.alg !== alg) continue;
       tried = true;
-      if (await _verifySignature(candidate, jws.signature, jws.signingInput)) {
+      const valid = _verifySignature(candidate, jws.signature, jws.signingInput);
+      if (valid === true || (valid !== false && await valid)) {
         verifiedBy = candidate;
         break;
       }
@@ -412,7 +416,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       principal,
       success: Object.freeze({ ok: true, principal }),
     };
-    const refused = await refusal(verified, nowMs);
+    const refused = check === undefined ? null : await refusal(verified, nowMs);
     if (refused !== null) return refused;
     if (cacheKey !== null) cache!.set(cacheKey, verified, nowMs);
     return verified.success;
@@ -454,21 +458,24 @@ interface _Jws {
 
 // Not @oslojs/jwt's parseJWT: it accepts `=` padding (even between
 // segments' 4-character groups) and replaces invalid UTF-8. The alphabet
-// check here rules out padding and whitespace; oslo's decoder then rejects
-// a length of 4n+1 and non-zero unused bits, so only canonical text passes.
+// check here rules out padding and whitespace; the decoder then rejects a
+// length of 4n+1 and non-zero unused bits, so only canonical text passes.
 function _parse(token: string): _Jws | null {
   const segments = _SEGMENTS.exec(token);
   if (segments === null) return null;
   const [, header, payload, signature] = segments as unknown as [string, string, string, string];
+  const headerBytes = decodeBase64url(header);
+  const payloadBytes = decodeBase64url(payload);
+  const signatureBytes = decodeBase64url(signature);
+  if (headerBytes === null || payloadBytes === null || signatureBytes === null) return null;
   try {
-    const headerJson: unknown = JSON.parse(_decoder.decode(decodeBase64urlIgnorePadding(header)));
-    const payloadJson: unknown = JSON.parse(_decoder.decode(decodeBase64urlIgnorePadding(payload)));
+    const headerJson: unknown = JSON.parse(_decoder.decode(headerBytes));
+    const payloadJson: unknown = JSON.parse(_decoder.decode(payloadBytes));
     if (!_isRecord(headerJson) || !_isRecord(payloadJson)) return null;
     return {
       header: headerJson,
       payload: payloadJson,
-      // The decoder returns a fresh, ArrayBuffer-backed array.
-      signature: decodeBase64urlIgnorePadding(signature) as Uint8Array<ArrayBuffer>,
+      signature: signatureBytes,
       signingInput: _encoder.encode(token.slice(0, header.length + 1 + payload.length)),
     };
   } catch {
@@ -476,19 +483,22 @@ function _parse(token: string): _Jws | null {
   }
 }
 
-async function _verifySignature(
+// A boolean at once for HS256 keys checked in JavaScript; a promise otherwise.
+function _verifySignature(
   candidate: VerificationKey,
   signature: Uint8Array<ArrayBuffer>,
   signingInput: Uint8Array<ArrayBuffer>,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   const params = SIGNATURE_ALGORITHMS[candidate.alg];
   // Runtimes differ on a signature of the wrong length (false or a throw);
   // it is simply not a signature.
   if (params.signatureBytes !== undefined && signature.length !== params.signatureBytes) return false;
+  const hs256 = candidate.alg === "HS256" ? _hs256Verifier(candidate.key) : undefined;
+  if (hs256 !== undefined) return hs256.verify(signature, signingInput);
+  // A key that cannot do this operation fails closed rather than throwing per request.
   try {
-    return await crypto.subtle.verify(params, candidate.key, signature, signingInput);
+    return crypto.subtle.verify(params, candidate.key, signature, signingInput).catch(() => false);
   } catch {
-    // A key that cannot do this operation fails closed rather than throwing per request.
     return false;
   }
 }

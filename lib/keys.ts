@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { type Hs256Verifier, hs256Verifier } from "./hmac.ts";
 
 /**
  * A JWS algorithm lobby can verify (RFC 7518 §3.1, RFC 8037 §3.1). Widening
@@ -269,10 +270,31 @@ export async function secretKeys(secret: string | Uint8Array, options: SecretKey
         false,
         ["verify"],
       );
+      if (alg === "HS256") _hs256Verifiers.set(key, hs256Verifier(bytes));
       return kid === undefined ? { alg, key } : { alg, kid, key };
     }),
   );
   return staticKeys(keys);
+}
+
+// HS256 keys made by secretKeys, checked in JavaScript (see hmac.ts). Keyed
+// by the CryptoKey, so a key removed from every set is forgotten here too.
+const _hs256Verifiers = new WeakMap<CryptoKey, Hs256Verifier>();
+
+/**
+ * The synchronous HS256 check of a key made by {@link secretKeys}, if it is
+ * one. Internal: `auth.ts` uses it instead of `crypto.subtle.verify`.
+ *
+ * @example
+ * ```ts
+ * import { _hs256Verifier, secretKeys } from "./keys.ts";
+ * const keys = await secretKeys("a secret of at least thirty-two bytes!", { algorithms: ["HS256"] });
+ * const [candidate] = await keys.candidates({ alg: "HS256" });
+ * _hs256Verifier(candidate!.key) !== undefined; // true
+ * ```
+ */
+export function _hs256Verifier(key: CryptoKey): Hs256Verifier | undefined {
+  return _hs256Verifiers.get(key);
 }
 
 /**

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { SHA256_IV, sha256Compress } from "./sha256.ts";
 
 /** What every cache entry carries: the instant it must be forgotten. */
 export interface CacheEntry {
@@ -118,15 +119,6 @@ interface _Slot<T> {
   used: number;
 }
 
-const _K = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
-  0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
-  0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-  0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08,
-  0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-  0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
 const _W = new Int32Array(64);
 const _H = new Int32Array(8);
 
@@ -179,14 +171,7 @@ function _digest(text: string): boolean {
   const n = text.length;
   const blocks = (n + 72) >>> 6; // room for the 0x80 byte and the 64-bit length
   const w = _W;
-  _H[0] = 0x6a09e667;
-  _H[1] = 0xbb67ae85;
-  _H[2] = 0x3c6ef372;
-  _H[3] = 0xa54ff53a;
-  _H[4] = 0x510e527f;
-  _H[5] = 0x9b05688c;
-  _H[6] = 0x1f83d9ab;
-  _H[7] = 0x5be0cd19;
+  _H.set(SHA256_IV);
   for (let block = 0; block < blocks; block++) {
     const base = block << 6;
     if (base + 64 <= n) {
@@ -213,40 +198,7 @@ function _digest(text: string): boolean {
         w[15] = (n << 3) | 0;
       }
     }
-    _compress(w);
+    sha256Compress(_H, w);
   }
   return true;
-}
-
-// One 64-byte block (in w[0..15]) into the state _H (FIPS 180-4 §6.2.2).
-function _compress(w: Int32Array): void {
-  for (let i = 16; i < 64; i++) {
-    const x = w[i - 15]!, y = w[i - 2]!;
-    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-    w[i] = (s0 + s1 + w[i - 16]! + w[i - 7]!) | 0;
-  }
-  let a = _H[0]!, b = _H[1]!, c = _H[2]!, d = _H[3]!, e = _H[4]!, f = _H[5]!, g = _H[6]!, h = _H[7]!;
-  for (let i = 0; i < 64; i++) {
-    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + _K[i]! + w[i]!) | 0;
-    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-    h = g;
-    g = f;
-    f = e;
-    e = (d + t1) | 0;
-    d = c;
-    c = b;
-    b = a;
-    a = (t1 + t2) | 0;
-  }
-  _H[0] = (_H[0]! + a) | 0;
-  _H[1] = (_H[1]! + b) | 0;
-  _H[2] = (_H[2]! + c) | 0;
-  _H[3] = (_H[3]! + d) | 0;
-  _H[4] = (_H[4]! + e) | 0;
-  _H[5] = (_H[5]! + f) | 0;
-  _H[6] = (_H[6]! + g) | 0;
-  _H[7] = (_H[7]! + h) | 0;
 }

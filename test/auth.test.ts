@@ -643,6 +643,15 @@ t.test("createVerifier runs a claim check hook that returns data", async (t) => 
 });
 
 // Counts crypto.subtle.verify calls while `run` runs.
+// Keys imported here rather than by secretKeys, whose HS256 keys are checked
+// in JavaScript (hmac.ts): every signature check of these is a Web Crypto
+// call that countVerifies sees.
+async function webCryptoKey(secret: string, kid?: string): Promise<VerificationKey> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  return kid === undefined ? { alg: "HS256", key } : { alg: "HS256", kid, key };
+}
+const webCryptoKeys = staticKeys([await webCryptoKey(SECRET)]);
+
 async function countVerifies(run: () => Promise<void>): Promise<number> {
   const subtle = crypto.subtle as SubtleCrypto & { verify: SubtleCrypto["verify"] };
   const original = subtle.verify;
@@ -659,8 +668,18 @@ async function countVerifies(run: () => Promise<void>): Promise<number> {
   return calls;
 }
 
+t.test("HS256 keys made by secretKeys are checked without Web Crypto; others with it", async (t) => {
+  const token = await sign(CLAIMS);
+  t.equal(await countVerifies(async () => void t.equal(await reasonOf(token, verifier({ cacheSize: 0 })), "ok")), 0, "secretKeys, HS256");
+  t.equal(await countVerifies(async () => void t.equal(await reasonOf(token, verifier({ keys: webCryptoKeys })), "ok")), 1, "an imported HS256 key");
+  const hs384 = await signToken({ secret: SECRET, alg: "HS384", payload: CLAIMS });
+  t.equal(await countVerifies(async () => void t.equal(await reasonOf(hs384, verifier({ cacheSize: 0 })), "ok")), 1, "secretKeys, HS384");
+  const forged = token.slice(0, token.lastIndexOf(".") + 1) + base64url(new Uint8Array(32));
+  t.equal(await reasonOf(forged, verifier({ cacheSize: 0 })), "bad_signature", "and a wrong HS256 signature is refused");
+});
+
 t.test("the verified-token cache skips the signature for a token seen again", async (t) => {
-  const v = verifier();
+  const v = verifier({ keys: webCryptoKeys });
   const token = await sign({ ...CLAIMS, sub: "cached-user", chash: "h-1", nested: { roles: ["a"] } });
   const first = await v(token, NOW);
   let again: VerifyResult | undefined;
@@ -671,7 +690,7 @@ t.test("the verified-token cache skips the signature for a token seen again", as
   t.strictSame(again, first, "the same answer");
   t.ok(again?.ok && Object.isFrozen(again.principal) && Object.isFrozen(again.principal.claims), "the shared principal is frozen");
   t.ok(again?.ok && Object.isFrozen((again.principal.claims.nested as { roles: unknown[] }).roles), "deeply");
-  const off = verifier({ cacheSize: 0 });
+  const off = verifier({ keys: webCryptoKeys, cacheSize: 0 });
   await off(token, NOW);
   t.equal(await countVerifies(async () => void (await off(token, NOW))), 1, "cacheSize 0 verifies every time");
   const tampered = token.slice(0, -2) + (token.endsWith("A") ? "BA" : "AA");
@@ -712,8 +731,8 @@ t.test("the verified-token cache drops a token whose key left the key set", asyn
   current = [first!, second!];
   t.equal(await reasonOf(token, v), "ok", "and verified afresh when k1 returns");
   // A new key under the same kid is another key: the cached entry does not carry over.
-  const [replacement] = await (await secretKeys(SECRET, { algorithms: ["HS256"], kid: "k1" })).candidates({ alg: "HS256", kid: "k1" });
-  current = [replacement!];
+  const replacement = await webCryptoKey(SECRET, "k1");
+  current = [replacement];
   t.equal(await countVerifies(async () => void t.equal(await reasonOf(token, v), "ok", "same secret, new key object")), 1, "verified again");
 });
 
@@ -730,7 +749,7 @@ t.test("the verified-token cache re-runs the claim check on every hit", async (t
 });
 
 t.test("the verified-token cache is bounded", async (t) => {
-  const v = verifier({ cacheSize: 2 });
+  const v = verifier({ keys: webCryptoKeys, cacheSize: 2 });
   const tokens = await Promise.all([1, 2, 3].map((i) => sign({ ...CLAIMS, n: i })));
   for (const token of tokens) await v(token, NOW);
   const [a, b, c] = tokens as [string, string, string];

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import t from "tap";
 import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandlerOptions } from "../lib/handler.ts";
-import { type KeySet, type KeySetEvent, secretKeys } from "../lib/keys.ts";
+import { type KeySet, type KeySetEvent, secretKeys, staticKeys } from "../lib/keys.ts";
 import { CATALOGUES, LOCALES } from "../lib/messages.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "../lib/repository/repository.ts";
 import type { WorkspaceMembership } from "../lib/workspace.ts";
@@ -314,7 +314,10 @@ t.test("system dialect: a token bound by chash needs the matching X-Client-Hash"
 });
 
 t.test("the verified-token cache never bypasses the X-Client-Hash binding", async (t) => {
-  const { handler, events } = await makeHandler();
+  // A key imported here, not by secretKeys (whose HS256 keys are checked in
+  // JavaScript), so that every signature check is a Web Crypto call to count.
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  const { handler, events } = await makeHandler({ auth: { keys: staticKeys([{ alg: "HS256", key }]) } });
   const bound = `Bearer ${await token({ chash: "device-A", n: "cache-binding" })}`;
   const subtle = crypto.subtle as SubtleCrypto & { verify: SubtleCrypto["verify"] };
   const original = subtle.verify;
