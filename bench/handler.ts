@@ -127,6 +127,14 @@ export interface HandlerBenchOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The load generator: wrk when installed (unless `BENCH_LOAD=autocannon`), else autocannon. */
+export function loadGenerator(): HandlerBenchResult["generator"] {
+  const wrk = process.env.BENCH_LOAD === "autocannon" ? undefined : findWrk();
+  return wrk === undefined
+    ? { name: "autocannon", version: _autocannonVersion(), threads: 1 }
+    : { name: "wrk", version: wrk.version, threads: 2 };
+}
+
 const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
 const BIN = `${ROOT}node_modules/.bin/`;
 const WORK = `${ROOT}.bench/`;
@@ -141,7 +149,7 @@ export function benchUserIds(): string[] {
 }
 
 /** The commands that start each server, from the repository root. */
-function serverCommand(runtime: Runtime, kind: "bench" | "standalone"): string[] {
+export function serverCommand(runtime: Runtime, kind: "bench" | "standalone"): string[] {
   if (kind === "bench") {
     if (runtime === "node") return ["node", ".bench/handler-server.js"];
     if (runtime === "deno") return [`${BIN}deno`, "run", "-A", "bench/handler-server.ts"];
@@ -301,7 +309,8 @@ function done(summary, latency, requests)
 end
 `;
 
-interface _LoadOptions {
+/** One load run's settings. */
+export interface LoadOptions {
   readonly url: string;
   readonly tokensFile: string;
   readonly tokens: readonly string[];
@@ -313,7 +322,7 @@ interface _LoadOptions {
 }
 
 /** Runs one load generator run, sampling the server's RSS meanwhile. */
-async function load(generator: HandlerBenchResult["generator"], options: _LoadOptions): Promise<LoadRun> {
+export async function load(generator: HandlerBenchResult["generator"], options: LoadOptions): Promise<LoadRun> {
   let rss = 0;
   const sampler = setInterval(() => {
     rss = Math.max(rss, rssMb(options.pid) ?? 0);
@@ -334,7 +343,7 @@ async function load(generator: HandlerBenchResult["generator"], options: _LoadOp
   }
 }
 
-async function _wrk(threads: number, options: _LoadOptions): Promise<LoadRun> {
+async function _wrk(threads: number, options: LoadOptions): Promise<LoadRun> {
   const script = `${WORK}rotate.lua`;
   writeFileSync(script, _LUA);
   const args = [
@@ -366,7 +375,7 @@ async function _wrk(threads: number, options: _LoadOptions): Promise<LoadRun> {
   };
 }
 
-async function _autocannon(options: _LoadOptions): Promise<LoadRun> {
+async function _autocannon(options: LoadOptions): Promise<LoadRun> {
   const name = "autocannon";
   const { default: autocannon } = await import(name) as {
     default: (options: Record<string, unknown>) => Promise<{
@@ -526,10 +535,7 @@ export async function runHandlerBench(options: HandlerBenchOptions): Promise<Han
   const connections = options.connections ?? 50;
   const log = options.log ?? (() => {});
   // BENCH_LOAD=autocannon forces the fallback, to compare or to check it.
-  const wrk = process.env.BENCH_LOAD === "autocannon" ? undefined : findWrk();
-  const generator: HandlerBenchResult["generator"] = wrk === undefined
-    ? { name: "autocannon", version: _autocannonVersion(), threads: 1 }
-    : { name: "wrk", version: wrk.version, threads: 2 };
+  const generator = loadGenerator();
   log(`load generator: ${generator.name} ${generator.version}`);
 
   const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -561,7 +567,7 @@ export async function runHandlerBench(options: HandlerBenchOptions): Promise<Han
   const warm = async (server: Server, tokensFile = rotatingFile, tokens: readonly string[] = rotating) => {
     await load(generator, { ...base, tokensFile, tokens, seconds: Math.min(2, seconds), url: server.url });
   };
-  const measure = async (server: Server, label: string, extra: Partial<_LoadOptions> = {}) => {
+  const measure = async (server: Server, label: string, extra: Partial<LoadOptions> = {}) => {
     const run = await load(generator, { ...base, ...extra, url: server.url, pid: server.child.pid });
     log(`  ${label}: ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms${run.non2xx > 0 ? `, ${run.non2xx} non-2xx!` : ""}` +
       `${run.rssMb !== undefined ? `, RSS ${run.rssMb} MB` : ""}${run.cpuUs !== undefined ? `, ${run.cpuUs} µs CPU/request` : ""}${run.wrapped ? `, tokens reused ${run.wrapped}×` : ""}`);

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { HandlerBenchResult, LoadRun, RuntimeResult, Series } from "./handler.ts";
 import type { StartupResult } from "./handler-startup.ts";
 import type { StageResult } from "./handler-stages.ts";
+import { type ProfileResult, renderProfiles } from "./profile.ts";
 
 /** Everything `bench/run.ts` writes to `bench/results/<date>.json`. */
 export interface BenchResults {
@@ -31,6 +32,7 @@ export interface BenchResults {
   handler?: HandlerBenchResult;
   stages?: readonly StageResult[];
   startup?: readonly StartupResult[];
+  profiles?: readonly ProfileResult[];
   auth?: { readonly results: string | undefined; readonly report: string | undefined };
 }
 
@@ -271,6 +273,8 @@ export function renderReport(results: BenchResults): string {
     }
     push("");
   }
+
+  if (results.profiles !== undefined) push(renderProfiles(results.profiles));
 
   push("## The listing query", "");
   if (results.query?.markdown) push(results.query.markdown.trim(), "");

@@ -8,6 +8,7 @@
  *    Node adapter candidates (`bench/handler.ts`);
  * 4. the in-process cost of each stage on each runtime (`bench/handler-stages.ts`);
  * 5. start-up of the standalone server (`bench/handler-startup.ts`);
+ * 6. CPU profiles of the Node server under load (`bench/profile.ts`);
  *
  * then writes `bench/results/<YYYY-MM-DD>.json` and regenerates
  * `bench/REPORT.md` and `bench/results/rps-by-runtime.svg`
@@ -16,7 +17,7 @@
  * Environment: `DATABASE_URL` (default the `npm run bench:seed` database),
  * `BENCH_SECONDS` (per run, default 5), `BENCH_ROUNDS` (default 3),
  * `BENCH_RUNTIMES` (default `node,deno,bun`), `BENCH_SKIP` (comma-separated
- * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`),
+ * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`),
  * `BENCH_LOAD=autocannon` (use autocannon even when wrk is installed).
  *
  * @module
@@ -28,6 +29,7 @@ import { pathToFileURL } from "node:url";
 import postgres from "postgres";
 import { buildBundles, checkSeeded, findWrk, runHandlerBench, type HandlerBenchResult, type Runtime } from "./handler.ts";
 import { runStartupBench, type StartupResult } from "./handler-startup.ts";
+import { type ProfileResult, runProfiles } from "./profile.ts";
 import type { StageResult } from "./handler-stages.ts";
 import { renderReport, renderRpsSvg, type BenchResults } from "./report.ts";
 import { BENCH_DATABASE_URL, resultDate } from "./seed.ts";
@@ -168,6 +170,10 @@ async function main(): Promise<void> {
     log("start-up");
     results.startup = await runStartupBench(database.seeded ? databaseUrl : undefined) satisfies StartupResult[];
     for (const s of results.startup) log(`  ${s.name}: ${s.skipped ?? `${s.medianMs} ms (${s.launchesMs.join(", ")})`}`);
+  }
+  if (!skip.has("profile")) {
+    log("CPU profiles (Node)");
+    results.profiles = await runProfiles({ ...(database.seeded ? { databaseUrl } : {}), seconds, log }) satisfies ProfileResult[];
   }
   results.finishedAt = new Date().toISOString();
   results.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100);

@@ -1,0 +1,216 @@
+/**
+ * Where a Node server's CPU goes under load: the V8 sampling profile of
+ * lobby's server, summarized by self time. This is the evidence behind the
+ * report's "what bounds it" for each target that is not met.
+ *
+ * Three profiles, each a server started with `node --cpu-prof` and loaded
+ * like `bench/handler.ts` loads it (same tokens, generator and path):
+ *
+ * - **(b) memory**: `MODE=memory node .bench/handler-server.js`, 50
+ *   connections rotating 1,000 tokens: the handler and the adapter alone;
+ * - **(c) postgres**: `node .bench/main.js` on the seeded database, the
+ *   same load;
+ * - **5,000 memberships**: the same server, 1 connection asking for the
+ *   heaviest user.
+ *
+ * Each summary gives the share of the busy (non-idle) samples per part
+ * (lobby's bundled code, postgres.js, Node's internals, native code such as
+ * the socket syscalls, the garbage collector) and the functions with the
+ * most self time. Sampling slows the server a little; the shares, not the
+ * request rates, are the point.
+ *
+ * @module
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { benchUserIds, load, loadGenerator, type Server, startServer } from "./handler.ts";
+import { signMany } from "./handler-tokens.ts";
+import { BENCH_USERS } from "./seed.ts";
+
+/** One function's share of the busy samples. */
+export interface ProfileEntry {
+  readonly name: string;
+  /** Where it is: a file and line, or `native`. */
+  readonly where: string;
+  readonly part: string;
+  readonly percent: number;
+}
+
+/** One profiled scenario. */
+export interface ProfileResult {
+  readonly name: string;
+  readonly command: string;
+  readonly connections: number;
+  readonly seconds: number;
+  readonly rps: number;
+  /** Share of all samples in which the thread was idle (waiting for I/O). */
+  readonly idlePercent: number;
+  /** Share of the busy samples per part, largest first. */
+  readonly parts: readonly { readonly part: string; readonly percent: number }[];
+  /** The functions with the most self time. */
+  readonly top: readonly ProfileEntry[];
+  readonly skipped?: string;
+}
+
+interface _Node {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+}
+interface _Profile {
+  readonly nodes: readonly _Node[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
+const PATH = "/web/v1/system/workspaces/mine";
+
+/** Which part of the process a profiled function belongs to. */
+export function partOf(frame: _Node["callFrame"]): string {
+  const { functionName: name, url } = frame;
+  if (name === "(garbage collector)") return "garbage collector";
+  if (name === "(program)" || name === "(root)") return "V8 (compiler, runtime)";
+  if (url === "") return "native (syscalls, builtins)";
+  if (url.includes("node_modules/postgres/")) return "postgres.js";
+  if (url.includes("node_modules/")) return "other dependencies";
+  if (url.startsWith("node:")) return "Node.js (http, net, streams, timers)";
+  if (url.includes("/.bench/") || url.includes("/dist/")) return "lobby (lib/, bundled)";
+  return "other";
+}
+
+/**
+ * Sums a `.cpuprofile` by self time.
+ *
+ * @param profile The parsed profile.
+ * @param top How many functions to list.
+ */
+export function summarize(profile: _Profile, top = 12): Pick<ProfileResult, "idlePercent" | "parts" | "top"> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<number, number>();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    selfUs.set(profile.samples[i]!, (selfUs.get(profile.samples[i]!) ?? 0) + delta);
+    total += delta;
+  }
+  let idle = 0;
+  const functions = new Map<string, { name: string; where: string; part: string; us: number }>();
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id)!.callFrame;
+    if (frame.functionName === "(idle)") {
+      idle += us;
+      continue;
+    }
+    const file = frame.url === "" ? "native" : `${frame.url.replace(/^file:\/\//, "").replace(ROOT, "")}:${frame.lineNumber + 1}`;
+    const key = `${frame.functionName}@${file}`;
+    const entry = functions.get(key) ?? { name: frame.functionName || "(anonymous)", where: file, part: partOf(frame), us: 0 };
+    entry.us += us;
+    functions.set(key, entry);
+  }
+  const busy = total - idle;
+  const percent = (us: number) => Math.round((1000 * us) / Math.max(1, busy)) / 10;
+  const parts = new Map<string, number>();
+  for (const entry of functions.values()) parts.set(entry.part, (parts.get(entry.part) ?? 0) + entry.us);
+  return {
+    idlePercent: Math.round((1000 * idle) / Math.max(1, total)) / 10,
+    parts: [...parts].sort((a, b) => b[1] - a[1]).map(([part, us]) => ({ part, percent: percent(us) })),
+    top: [...functions.values()].sort((a, b) => b.us - a.us).slice(0, top)
+      .map(({ name, where, part, us }) => ({ name, where, part, percent: percent(us) })),
+  };
+}
+
+/** Options of {@link runProfiles}. */
+export interface ProfileOptions {
+  /** The seeded database; the two Postgres profiles are skipped without it. */
+  readonly databaseUrl?: string;
+  /** Seconds of load per profile (default 5). */
+  readonly seconds?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Profiles the three scenarios, one server process each. */
+export async function runProfiles(options: ProfileOptions): Promise<ProfileResult[]> {
+  const seconds = options.seconds ?? 5;
+  const log = options.log ?? (() => {});
+  const generator = loadGenerator();
+  const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const secretBytes = new TextEncoder().encode(secret);
+  const users = benchUserIds();
+  const rotating = await signMany(secretBytes, users.length, (i) => users[i]!);
+  const large = await signMany(secretBytes, 1, () => BENCH_USERS[5000]);
+  const work = mkdtempSync(`${tmpdir()}/lobby-profile-`);
+  const rotatingFile = `${work}/tokens.txt`;
+  const largeFile = `${work}/large.txt`;
+  writeFileSync(rotatingFile, `${rotating.join("\n")}\n`);
+  writeFileSync(largeFile, `${large[0]}\n`);
+
+  const scenarios: { name: string; script: string; env: Record<string, string>; file: string; tokens: string[]; connections: number }[] = [
+    { name: "(b) memory", script: ".bench/handler-server.js", env: { MODE: "memory", BENCH_SECRET: secret }, file: rotatingFile, tokens: rotating, connections: 50 },
+    { name: "(c) postgres", script: ".bench/main.js", env: { DATABASE_URL: options.databaseUrl ?? "", JWT_SECRET: secret }, file: rotatingFile, tokens: rotating, connections: 50 },
+    { name: "5,000 memberships", script: ".bench/main.js", env: { DATABASE_URL: options.databaseUrl ?? "", JWT_SECRET: secret }, file: largeFile, tokens: large, connections: 1 },
+  ];
+  const results: ProfileResult[] = [];
+  try {
+    for (const scenario of scenarios) {
+      const dir = `${work}/${results.length}`;
+      const command = `node --cpu-prof ${scenario.script}`;
+      const base = { name: scenario.name, command, connections: scenario.connections, seconds, rps: 0, idlePercent: 0, parts: [], top: [] };
+      if ("DATABASE_URL" in scenario.env && !options.databaseUrl) {
+        results.push({ ...base, skipped: "no seeded database" });
+        continue;
+      }
+      log(`  ${scenario.name}`);
+      let server: Server | undefined;
+      try {
+        server = await startServer(["node", "--cpu-prof", `--cpu-prof-dir=${dir}`, scenario.script], scenario.env);
+        const run = { url: server.url, tokensFile: scenario.file, tokens: scenario.tokens, connections: scenario.connections };
+        await load(generator, { ...run, seconds: 2 });
+        const measured = await load(generator, { ...run, seconds });
+        await server.stop();
+        server = undefined;
+        const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
+        if (file === undefined) throw new Error("node wrote no profile");
+        const summary = summarize(JSON.parse(readFileSync(`${dir}/${file}`, "utf8")) as _Profile);
+        results.push({ ...base, rps: measured.rps, ...summary });
+        log(`    ${measured.rps} req/s; busy: ${summary.parts.slice(0, 4).map((p) => `${p.part} ${p.percent}%`).join(", ")}`);
+      } catch (error) {
+        results.push({ ...base, skipped: error instanceof Error ? error.message.split("\n")[0]! : String(error) });
+      } finally {
+        await server?.stop();
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return results;
+}
+
+/** The report's section for the profiles. */
+export function renderProfiles(profiles: readonly ProfileResult[]): string {
+  const out = [
+    "## Where the CPU goes (Node, V8 sampling profiles)",
+    "",
+    `Self time as a share of the server's busy samples (idle excluded), \`bench/profile.ts\`: the server runs under \`node --cpu-prof\` with the load of the tables above. Path \`${PATH}\`.`,
+    "",
+  ];
+  for (const p of profiles) {
+    out.push(`### ${p.name}`, "");
+    if (p.skipped !== undefined) {
+      out.push(`Skipped: ${p.skipped}.`, "");
+      continue;
+    }
+    out.push(
+      `\`${p.command}\`, ${p.connections} connection${p.connections === 1 ? "" : "s"}, ${p.seconds} s: ${p.rps.toLocaleString("en-US")} req/s under the profiler; idle ${p.idlePercent}% of the time.`,
+      "",
+      "| part | share of busy time |",
+      "|---|---|",
+      ...p.parts.map((part) => `| ${part.part} | ${part.percent}% |`),
+      "",
+      "| function | where | part | self |",
+      "|---|---|---|---|",
+      ...p.top.map((entry) => `| \`${entry.name}\` | ${entry.where} | ${entry.part} | ${entry.percent}% |`),
+      "",
+    );
+  }
+  return out.join("\n");
+}
