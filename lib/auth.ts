@@ -5,7 +5,8 @@
  *
  * Verification follows oslo's order: cap the size, parse strictly, pin the
  * algorithm from the configured keys, check the signature with
- * `crypto.subtle.verify`, then validate the claims (valibot) against the
+ * `crypto.subtle.verify` (or, for HS256 keys made by `secretKeys`, the
+ * synchronous HMAC of `hmac.ts`), then validate the claims (valibot) against the
  * clock passed in. Expected failures are returned as data with a stable
  * reason; nothing here throws for a bad token, and no result carries token
  * text, key material or claim values except the principal itself.
