@@ -11,8 +11,12 @@
 export interface Wait {
   /** When it expires, on the `performance.now()` clock (monotonic, unlike a test's or the wall's). */
   readonly atMs: number;
-  readonly expire: () => void;
-  settled: boolean;
+  /**
+   * Called on expiry; `undefined` once the wait is settled, so that a
+   * settled wait still queued behind a pending one holds nothing (such as
+   * the request it was for) alive.
+   */
+  expire: (() => void) | undefined;
 }
 
 /**
@@ -45,7 +49,7 @@ export class Deadlines {
 
   /** Starts a wait: `expire` is called once `timeoutMs` pass unless it is settled first. */
   start(expire: () => void): Wait {
-    const wait: Wait = { atMs: performance.now() + this.#timeoutMs, expire, settled: false };
+    const wait: Wait = { atMs: performance.now() + this.#timeoutMs, expire };
     this.#queue.push(wait);
     this.#timer ??= setTimeout(this.#tick, this.#timeoutMs);
     return wait;
@@ -53,14 +57,14 @@ export class Deadlines {
 
   /** Ends a wait in time: its `expire` will not be called. */
   settle(wait: Wait): void {
-    wait.settled = true;
+    wait.expire = undefined;
     this.#drop();
   }
 
   // Drops the settled waits at the head; stops the timer once none is left.
   #drop(): void {
     const queue = this.#queue;
-    while (this.#head < queue.length && queue[this.#head]!.settled) this.#head++;
+    while (this.#head < queue.length && queue[this.#head]!.expire === undefined) this.#head++;
     if (this.#head === queue.length) {
       this.#queue = [];
       this.#head = 0;
@@ -77,12 +81,11 @@ export class Deadlines {
     const now = performance.now();
     for (;;) {
       const wait = this.#queue[this.#head];
-      if (wait === undefined || (!wait.settled && wait.atMs > now)) break;
+      if (wait === undefined || (wait.expire !== undefined && wait.atMs > now)) break;
       this.#head++;
-      if (!wait.settled) {
-        wait.settled = true;
-        wait.expire();
-      }
+      const expire = wait.expire;
+      wait.expire = undefined;
+      expire?.();
     }
     this.#drop();
     const next = this.#queue[this.#head];

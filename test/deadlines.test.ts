@@ -15,7 +15,8 @@ t.test("Deadlines expires the waits not settled in time, in order, with one time
   t.same(expired, [], "nothing before the timeout");
   await sleep(60);
   t.same(expired, ["first", "third"], "the pending waits expired in the order they began");
-  t.equal(first.settled, true, "an expired wait counts as settled");
+  t.equal(first.expire, undefined, "an expired wait counts as settled and lets go of its callback");
+  t.equal(second.expire, undefined, "so does a settled one");
   t.equal(deadlines.size, 0, "and the queue is empty");
   deadlines.settle(first);
   t.same(expired, ["first", "third"], "settling an expired wait changes nothing");
