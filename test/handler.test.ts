@@ -159,6 +159,17 @@ t.test("every failure of both code tables", async (t) => {
     listForUser: () => Promise.reject(new RepositoryUnavailableError({ cause: new Error("connect ECONNREFUSED 10.0.0.5:5432 password=hunter2") })),
   };
   const slow: WorkspaceRepository = { listForUser: () => new Promise(() => {}) };
+  // Repositories that throw instead of rejecting (a listForUser not marked async).
+  const throwsBug: WorkspaceRepository = {
+    listForUser: () => {
+      throw new Error("undefined is not a function: SELECT secret_column");
+    },
+  };
+  const throwsDown: WorkspaceRepository = {
+    listForUser: () => {
+      throw new RepositoryUnavailableError({ cause: new Error("connect ECONNREFUSED 10.0.0.5:5432") });
+    },
+  };
   const cases: Array<{
     name: string;
     request: () => Request;
@@ -230,6 +241,22 @@ t.test("every failure of both code tables", async (t) => {
       name: "database down",
       request: () => get(UPTIMER, { authorization: `Bearer ${good}` }),
       repository: down,
+      status: 503, system: "5030", uptimer: 1503, errorType: "service_unavailable",
+      message: "Service unavailable", details: "The service is temporarily unavailable, please try again later",
+      systemMessage: "Service temporarily unavailable, please try again later",
+    },
+    {
+      name: "a repository that throws",
+      request: () => get(UPTIMER, { authorization: `Bearer ${good}` }),
+      repository: throwsBug,
+      status: 500, system: "5000", uptimer: 1500, errorType: "internal_error",
+      message: "Internal error", details: "An unexpected error occurred",
+      systemMessage: "Internal server error",
+    },
+    {
+      name: "a repository that throws unavailable",
+      request: () => get(UPTIMER, { authorization: `Bearer ${good}` }),
+      repository: throwsDown,
       status: 503, system: "5030", uptimer: 1503, errorType: "service_unavailable",
       message: "Service unavailable", details: "The service is temporarily unavailable, please try again later",
       systemMessage: "Service temporarily unavailable, please try again later",
