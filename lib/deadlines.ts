@@ -4,6 +4,9 @@
  * Node than the rest of a cached request's auth; waits of one length expire
  * in the order they began, so a queue and a single timer serve them all.
  *
+ * The queue is a doubly linked list: a settled wait leaves it at once, so
+ * only pending waits are held, and the head is always the next to expire.
+ *
  * @module
  */
 
@@ -11,12 +14,12 @@
 export interface Wait {
   /** When it expires, on the `performance.now()` clock (monotonic, unlike a test's or the wall's). */
   readonly atMs: number;
-  /**
-   * Called on expiry; `undefined` once the wait is settled, so that a
-   * settled wait still queued behind a pending one holds nothing (such as
-   * the request it was for) alive.
-   */
+}
+
+interface _Link extends Wait {
   expire: (() => void) | undefined;
+  prev: _Link | undefined;
+  next: _Link | undefined;
 }
 
 /**
@@ -33,8 +36,9 @@ export interface Wait {
  */
 export class Deadlines {
   readonly #timeoutMs: number;
-  #queue: Wait[] = [];
-  #head = 0;
+  #head: _Link | undefined;
+  #tail: _Link | undefined;
+  #size = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** @param timeoutMs How long each wait lasts, in milliseconds. */
@@ -42,54 +46,54 @@ export class Deadlines {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** How many waits are queued (settled ones may linger behind a pending one). */
+  /** How many waits are pending. */
   get size(): number {
-    return this.#queue.length - this.#head;
+    return this.#size;
   }
 
   /** Starts a wait: `expire` is called once `timeoutMs` pass unless it is settled first. */
   start(expire: () => void): Wait {
-    const wait: Wait = { atMs: performance.now() + this.#timeoutMs, expire };
-    this.#queue.push(wait);
+    const link: _Link = { atMs: performance.now() + this.#timeoutMs, expire, prev: this.#tail, next: undefined };
+    if (this.#tail === undefined) this.#head = link;
+    else this.#tail.next = link;
+    this.#tail = link;
+    this.#size++;
     this.#timer ??= setTimeout(this.#tick, this.#timeoutMs);
-    return wait;
+    return link;
   }
 
-  /** Ends a wait in time: its `expire` will not be called. */
+  /** Ends a wait in time: its `expire` will not be called. Settling twice, or after expiry, does nothing. */
   settle(wait: Wait): void {
-    wait.expire = undefined;
-    this.#drop();
-  }
-
-  // Drops the settled waits at the head; stops the timer once none is left.
-  #drop(): void {
-    const queue = this.#queue;
-    while (this.#head < queue.length && queue[this.#head]!.expire === undefined) this.#head++;
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
+    const link = wait as _Link;
+    if (link.expire === undefined) return;
+    this.#unlink(link);
+    if (this.#head === undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
-    } else if (this.#head >= 1024 && this.#head * 2 >= queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
     }
+  }
+
+  // Takes a pending wait out of the list and lets go of its callback.
+  #unlink(link: _Link): void {
+    link.expire = undefined;
+    if (link.prev === undefined) this.#head = link.next;
+    else link.prev.next = link.next;
+    if (link.next === undefined) this.#tail = link.prev;
+    else link.next.prev = link.prev;
+    link.prev = link.next = undefined;
+    this.#size--;
   }
 
   readonly #tick = (): void => {
     this.#timer = undefined;
     const now = performance.now();
-    for (;;) {
-      const wait = this.#queue[this.#head];
-      if (wait === undefined || (wait.expire !== undefined && wait.atMs > now)) break;
-      this.#head++;
-      const expire = wait.expire;
-      wait.expire = undefined;
-      expire?.();
+    while (this.#head !== undefined && this.#head.atMs <= now) {
+      const link = this.#head;
+      const expire = link.expire!;
+      this.#unlink(link);
+      expire();
     }
-    this.#drop();
-    const next = this.#queue[this.#head];
     // Timers may fire a little early: never re-arm for less than a millisecond.
-    if (next !== undefined) this.#timer ??= setTimeout(this.#tick, Math.max(1, next.atMs - now));
+    if (this.#head !== undefined) this.#timer ??= setTimeout(this.#tick, Math.max(1, this.#head.atMs - now));
   };
 }
