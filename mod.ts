@@ -22,8 +22,8 @@
  *
  * @module
  */
-import type { StandaloneApp } from "./lib/standalone.ts";
-import { appFromEnvironment, currentRuntime, onShutdown, printBanner, startStandalone } from "./lib/serve.ts";
+import type { StandaloneApp } from "./lib/app/app.ts";
+import { appFromEnvironment, currentRuntime, onShutdown, printBanner, startStandalone } from "./lib/runtime/serve.ts";
 
 export {
   createWorkspacesHandler,
@@ -33,7 +33,7 @@ export {
   type HandlerEvent,
   type RouteOptions,
   type WorkspacesHandlerOptions,
-} from "./lib/handler.ts";
+} from "./lib/handler/handler.ts";
 export {
   type BearerFailureReason,
   type BearerResult,
@@ -48,7 +48,7 @@ export {
   type Verifier,
   type VerifierOptions,
   type VerifyResult,
-} from "./lib/auth.ts";
+} from "./lib/auth/verifier.ts";
 export {
   combineKeySets,
   type HmacAlgorithm,
@@ -63,12 +63,12 @@ export {
   type SecretKeysOptions,
   staticKeys,
   type VerificationKey,
-} from "./lib/keys.ts";
-export { type PemKeysOptions, pemKeys } from "./lib/pem.ts";
-export { importJwk, type JwkOptions, jwksKeys } from "./lib/jwk.ts";
-export { type RemoteJwksOptions, remoteJwksKeys, type RemoteKeySet } from "./lib/jwks.ts";
-export { negotiateLocale } from "./lib/locale.ts";
-export { CATALOGUES, type Catalogue, type Locale, LOCALES } from "./lib/messages.ts";
+} from "./lib/auth/keys.ts";
+export { type PemKeysOptions, pemKeys } from "./lib/auth/pem.ts";
+export { importJwk, type JwkOptions, jwksKeys } from "./lib/auth/jwk.ts";
+export { type RemoteJwksOptions, remoteJwksKeys, type RemoteKeySet } from "./lib/auth/jwks.ts";
+export { negotiateLocale } from "./lib/locale/negotiate.ts";
+export { CATALOGUES, type Catalogue, type Locale, LOCALES } from "./lib/locale/catalogue.ts";
 export {
   formatSystemTime,
   SYSTEM_API_VERSION,
@@ -78,8 +78,8 @@ export {
   type UptimerBody,
   uptimerFailure,
   uptimerSuccess,
-} from "./lib/envelope.ts";
-export { FAILURES, type FailureName, type FailureSpec } from "./lib/failures.ts";
+} from "./lib/envelope/envelope.ts";
+export { FAILURES, type FailureName, type FailureSpec } from "./lib/envelope/failures.ts";
 export {
   kindCode,
   statusCode,
@@ -87,14 +87,14 @@ export {
   WORKSPACE_STATUS,
   type WorkspaceMembership,
   type WorkspaceRole,
-} from "./lib/workspace.ts";
+} from "./lib/repository/workspace.ts";
 export { RepositoryUnavailableError, type WorkspaceRepository } from "./lib/repository/repository.ts";
 export { postgresRepository } from "./lib/repository/postgres.ts";
 export { openEmbeddedDatabase, pgliteRepository } from "./lib/repository/pglite.ts";
 export { applySchema } from "./lib/repository/schema.ts";
-export { ConfigError, configFromEnvironment, type ServerConfig } from "./lib/config.ts";
-export { toNodeListener } from "./lib/node.ts";
-export { type RunningServer, serve, startStandalone } from "./lib/serve.ts";
+export { ConfigError, configFromEnvironment, type ServerConfig } from "./lib/app/config.ts";
+export { toNodeListener } from "./lib/runtime/node.ts";
+export { type RunningServer, serve, startStandalone } from "./lib/runtime/serve.ts";
 
 let _app: Promise<StandaloneApp> | undefined;
 let _ownServer = false;

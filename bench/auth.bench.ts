@@ -13,9 +13,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
-import { createVerifier, type Verifier } from "../lib/auth.ts";
-import { jwksKeys } from "../lib/jwk.ts";
-import { type KeySet, secretKeys } from "../lib/keys.ts";
+import { createVerifier, type Verifier } from "../lib/auth/verifier.ts";
+import { jwksKeys } from "../lib/auth/jwk.ts";
+import { type KeySet, secretKeys } from "../lib/auth/keys.ts";
 import { type AuthAlgorithmResult, type AuthBenchResults, median, renderAuthReport } from "./auth-report.ts";
 
 const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { WorkspaceMembership } from "../lib/workspace.ts";
+import type { WorkspaceMembership } from "../lib/repository/workspace.ts";
 
 /** The 10 workspaces, in listing order. */
 export const TEN_WORKSPACES: readonly WorkspaceMembership[] = Array.from({ length: 10 }, (_, i) => ({

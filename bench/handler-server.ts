@@ -25,10 +25,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { systemSuccess } from "../lib/envelope.ts";
-import { createWorkspacesHandler, type FetchHandler } from "../lib/handler.ts";
-import { secretKeys } from "../lib/keys.ts";
-import { toNodeListener } from "../lib/node.ts";
+import { systemSuccess } from "../lib/envelope/envelope.ts";
+import { createWorkspacesHandler, type FetchHandler } from "../lib/handler/handler.ts";
+import { secretKeys } from "../lib/auth/keys.ts";
+import { toNodeListener } from "../lib/runtime/node.ts";
 import type { WorkspaceRepository } from "../lib/repository/repository.ts";
 import { TEN_WORKSPACES } from "./handler-fixtures.ts";
 

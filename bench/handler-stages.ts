@@ -14,11 +14,11 @@
  *
  * @module
  */
-import { createVerifier, extractBearer } from "../lib/auth.ts";
-import { systemSuccess, uptimerSuccess } from "../lib/envelope.ts";
-import { _ANSWER, type _Answer, type _RequestView, createWorkspacesHandler } from "../lib/handler.ts";
-import { secretKeys } from "../lib/keys.ts";
-import { negotiateLocale } from "../lib/locale.ts";
+import { createVerifier, extractBearer } from "../lib/auth/verifier.ts";
+import { systemSuccess, uptimerSuccess } from "../lib/envelope/envelope.ts";
+import { _ANSWER, type _Answer, type _RequestView, createWorkspacesHandler } from "../lib/handler/handler.ts";
+import { secretKeys } from "../lib/auth/keys.ts";
+import { negotiateLocale } from "../lib/locale/negotiate.ts";
 import { TEN_WORKSPACES } from "./handler-fixtures.ts";
 import { signHs256 } from "./handler-tokens.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { PGlite, type PGliteInterface, type ParserOptions, types } from "@electric-sql/pglite";
-import type { WorkspaceMembership } from "../workspace.ts";
+import type { WorkspaceMembership } from "./workspace.ts";
 import { seedDemoData } from "./demo.ts";
 import { isUnavailableError } from "./postgres.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Sql } from "postgres";
-import type { WorkspaceMembership } from "../workspace.ts";
+import type { WorkspaceMembership } from "./workspace.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
 import { applySchema } from "./schema.ts";
 import { LISTING_SQL } from "./sql.ts";

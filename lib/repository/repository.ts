@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { WorkspaceMembership } from "../workspace.ts";
+import type { WorkspaceMembership } from "./workspace.ts";
 
 /**
  * The storage port of lobby.

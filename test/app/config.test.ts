@@ -1,0 +1,259 @@
+import t from "tap";
+import { ConfigError, configFromEnvironment } from "../../lib/app/config.ts";
+import { createStandaloneApp } from "../../lib/app/app.ts";
+import type { HandlerEvent } from "../../lib/handler/handler.ts";
+import { generateTestKey, jwks, signToken } from "../_tokens.ts";
+
+const es256 = await generateTestKey("ES256", { kid: "es-1" });
+const ed25519 = await generateTestKey("EdDSA", { kid: "ed-1" });
+const rs256 = await generateTestKey("RS256", { kid: "rs-1" });
+const ES256_PEM = es256.pem;
+const JWKS_TEXT = JSON.stringify(jwks(ed25519, rs256));
+
+t.test("configFromEnvironment: defaults with an empty environment", async (t) => {
+  t.same(configFromEnvironment({}), {
+    port: 8080,
+    host: "127.0.0.1",
+    databaseUrl: undefined,
+    dataDir: ".lobby/pglite",
+    secret: undefined,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 30,
+    subjectClaim: "sub",
+    clientHashClaim: "chash",
+    publicKey: undefined,
+    publicKeyAlg: undefined,
+    jwks: undefined,
+    jwksUrl: undefined,
+    jwksMinAgeSeconds: 60,
+    jwksMaxAgeSeconds: 86400,
+    jwksCooldownSeconds: 30,
+    type: undefined,
+    maxAgeSeconds: undefined,
+  });
+});
+
+t.test("configFromEnvironment: reads every variable", async (t) => {
+  const config = configFromEnvironment({
+    PORT: "0",
+    HOST: "::1",
+    DATABASE_URL: "postgresql://u:p@db:5432/app",
+    LOBBY_DATA_DIR: "/var/lib/lobby",
+    JWT_SECRET: "s",
+    JWT_ISSUER: "https://a.example, https://b.example ,",
+    JWT_AUDIENCE: "workspaces",
+    JWT_CLOCK_SKEW: "0",
+    JWT_SUBJECT_CLAIM: "uid",
+    JWT_CLIENT_HASH_CLAIM: "cnf_hash",
+    JWT_PUBLIC_KEY: ES256_PEM,
+    JWT_PUBLIC_KEY_ALG: "ES256",
+    JWT_JWKS: JWKS_TEXT,
+    JWT_JWKS_URL: "https://id.example/.well-known/jwks.json",
+    JWT_JWKS_MIN_AGE: "10",
+    JWT_JWKS_MAX_AGE: "3600",
+    JWT_JWKS_COOLDOWN: "5",
+    JWT_TYPE: "at+jwt",
+    JWT_MAX_AGE: "900",
+    UNRELATED: "ignored",
+  });
+  t.same(config, {
+    port: 0,
+    host: "::1",
+    databaseUrl: "postgresql://u:p@db:5432/app",
+    dataDir: "/var/lib/lobby",
+    secret: "s",
+    issuer: ["https://a.example", "https://b.example"],
+    audience: ["workspaces"],
+    clockSkewSeconds: 0,
+    subjectClaim: "uid",
+    clientHashClaim: "cnf_hash",
+    publicKey: ES256_PEM,
+    publicKeyAlg: "ES256",
+    jwks: JWKS_TEXT,
+    jwksUrl: "https://id.example/.well-known/jwks.json",
+    jwksMinAgeSeconds: 10,
+    jwksMaxAgeSeconds: 3600,
+    jwksCooldownSeconds: 5,
+    type: "at+jwt",
+    maxAgeSeconds: 900,
+  });
+});
+
+t.test("configFromEnvironment: empty variables count as unset", async (t) => {
+  const config = configFromEnvironment({ PORT: "", JWT_SECRET: "", DATABASE_URL: "" });
+  t.equal(config.port, 8080);
+  t.equal(config.secret, undefined);
+  t.equal(config.databaseUrl, undefined);
+});
+
+t.test("configFromEnvironment: names every bad variable, never echoes a secret", async (t) => {
+  const error = t.throws(() =>
+    configFromEnvironment({
+      PORT: "80a",
+      HOST: "bad host",
+      DATABASE_URL: "mysql://root:hunter2@db/app",
+      JWT_CLOCK_SKEW: "3601",
+      JWT_ISSUER: " , ",
+      JWT_SUBJECT_CLAIM: "has space",
+      JWT_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----",
+    })
+  ) as ConfigError;
+  t.ok(error instanceof ConfigError);
+  const lines = error.problems;
+  t.match(lines.find((l) => l.startsWith("PORT")), /^PORT must be an integer from 0 to 65535 \(got "80a"\)$/);
+  t.match(lines.find((l) => l.startsWith("HOST")), /^HOST must be a host name or IP address/);
+  t.match(lines.find((l) => l.startsWith("DATABASE_URL")), /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/);
+  t.match(lines.find((l) => l.startsWith("JWT_CLOCK_SKEW")), /integer from 0 to 3600/);
+  t.match(lines.find((l) => l.startsWith("JWT_ISSUER")), /at least one value/);
+  t.match(lines.find((l) => l.startsWith("JWT_SUBJECT_CLAIM")), /visible ASCII/);
+  t.match(lines.find((l) => l.startsWith("JWT_PUBLIC_KEY")), /^JWT_PUBLIC_KEY must contain a -----BEGIN PUBLIC KEY----- block$/);
+  t.equal(lines.length, 7);
+  t.notOk(error.message.includes("hunter2"), "a database password is never shown");
+  t.match(error.message, /^Invalid configuration:\n {2}- /);
+});
+
+t.test("configFromEnvironment: port bounds", async (t) => {
+  t.equal(configFromEnvironment({ PORT: "65535" }).port, 65535);
+  t.throws(() => configFromEnvironment({ PORT: "65536" }), /PORT must be an integer from 0 to 65535/);
+  t.throws(() => configFromEnvironment({ PORT: "-1" }), /PORT/);
+  t.throws(() => configFromEnvironment({ PORT: "1e3" }), /PORT/);
+});
+
+t.test("configFromEnvironment: JWT_PUBLIC_KEY and JWT_PUBLIC_KEY_ALG", async (t) => {
+  t.equal(configFromEnvironment({ JWT_PUBLIC_KEY: ES256_PEM }).publicKeyAlg, undefined, "EC: the algorithm is derived later");
+  t.equal(configFromEnvironment({ JWT_PUBLIC_KEY: rs256.pem, JWT_PUBLIC_KEY_ALG: "PS256" }).publicKeyAlg, "PS256");
+  const escaped = ES256_PEM.replace(/\n/g, "\\n");
+  t.equal(configFromEnvironment({ JWT_PUBLIC_KEY: escaped }).publicKey, escaped, "a one-line PEM with \\n is accepted");
+  const body = rs256.pem.split("\n")[1]!.slice(0, 24);
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ JWT_PUBLIC_KEY: rs256.pem }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) holds an RSA key: its algorithm must be given/],
+    [{ JWT_PUBLIC_KEY: rs256.pem, JWT_PUBLIC_KEY_ALG: "ES256" }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) holds an RSA key, which cannot verify ES256$/],
+    [{ JWT_PUBLIC_KEY: ES256_PEM, JWT_PUBLIC_KEY_ALG: "ES384" }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) holds an EC P-256 key, which verifies ES256, not ES384$/],
+    [{ JWT_PUBLIC_KEY: ES256_PEM, JWT_PUBLIC_KEY_ALG: "HS256" }, /^JWT_PUBLIC_KEY_ALG must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA \(got "HS256"\)$/],
+    [{ JWT_PUBLIC_KEY_ALG: "RS256" }, /^JWT_PUBLIC_KEY_ALG is set without JWT_PUBLIC_KEY$/],
+    [{ JWT_PUBLIC_KEY: rs256.pem.replace(/PUBLIC KEY/g, "PRIVATE KEY") }, /^JWT_PUBLIC_KEY holds a private key/],
+    [{ JWT_PUBLIC_KEY: body }, /^JWT_PUBLIC_KEY must contain a -----BEGIN PUBLIC KEY----- block$/],
+  ];
+  for (const [env, message] of cases) {
+    const error = t.throws(() => configFromEnvironment(env)) as ConfigError;
+    t.equal(error.problems.length, 1, JSON.stringify(Object.keys(env)));
+    t.match(error.problems[0], message);
+    t.notOk(error.message.includes(body), "the key is never echoed");
+  }
+});
+
+t.test("configFromEnvironment: JWT_JWKS, JWT_JWKS_URL and the JWKS cache bounds", async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ JWT_JWKS: "{not json" }, /^JWT_JWKS is not valid JSON$/],
+    [{ JWT_JWKS: "[]" }, /^JWT_JWKS must be a JSON object with a keys array$/],
+    [{ JWT_JWKS: "null" }, /^JWT_JWKS must be a JSON object with a keys array$/],
+    [{ JWT_JWKS: '{"keys":{}}' }, /^JWT_JWKS must be a JSON object with a keys array$/],
+    [{ JWT_JWKS: '{"keys":[{"kty":"oct","k":"c2VjcmV0LXNlY3JldA"}]}' }, /^JWT_JWKS has no usable public signature key/],
+    [{ JWT_JWKS_URL: "http://id.example/jwks?token=hunter2" }, /^JWT_JWKS_URL must be an https:\/\/ URL \(http:\/\/ only for localhost\)$/],
+    [{ JWT_JWKS_URL: "id.example/jwks" }, /^JWT_JWKS_URL must be an https:\/\/ URL/],
+    [{ JWT_JWKS_MIN_AGE: "600", JWT_JWKS_MAX_AGE: "60" }, /^JWT_JWKS_MAX_AGE must not be below JWT_JWKS_MIN_AGE$/],
+    [{ JWT_JWKS_COOLDOWN: "3601" }, /^JWT_JWKS_COOLDOWN must be an integer from 0 to 3600 \(got "3601"\)$/],
+    [{ JWT_JWKS_MAX_AGE: "604801" }, /^JWT_JWKS_MAX_AGE must be an integer from 0 to 604800/],
+    [{ JWT_TYPE: "at jwt" }, /^JWT_TYPE must be 1-128 visible ASCII characters/],
+    [{ JWT_MAX_AGE: "0" }, /^JWT_MAX_AGE must be an integer from 1 to 31536000/],
+  ];
+  for (const [env, message] of cases) {
+    const error = t.throws(() => configFromEnvironment(env)) as ConfigError;
+    t.equal(error.problems.length, 1, JSON.stringify(env).slice(0, 60));
+    t.match(error.problems[0], message);
+    t.notOk(error.message.includes("hunter2"), "a URL (it may carry credentials) is never echoed");
+  }
+  t.equal(configFromEnvironment({ JWT_JWKS_URL: "http://127.0.0.1:9999/jwks" }).jwksUrl, "http://127.0.0.1:9999/jwks", "http on loopback");
+  const mixed = JSON.stringify({ keys: [{ kty: "oct", k: "c2VjcmV0" }, ed25519.jwk] });
+  t.equal(configFromEnvironment({ JWT_JWKS: mixed }).jwks, mixed, "unusable entries beside a usable one are fine");
+});
+
+// A Postgres URL nobody listens on: postgres.js connects lazily, and these
+// requests are all refused before the database.
+const NO_DATABASE = "postgres://lobby@127.0.0.1:1/none";
+const NOW_S = Math.floor(Date.now() / 1000);
+
+t.test("createStandaloneApp uses every configured key source at once, and no demo mode", async (t) => {
+  const events: HandlerEvent[] = [];
+  const problems: HandlerEvent[] = [];
+  const app = await createStandaloneApp(
+    configFromEnvironment({
+      DATABASE_URL: NO_DATABASE,
+      JWT_SECRET: "standalone-secret-standalone-secret",
+      JWT_PUBLIC_KEY: ES256_PEM,
+      JWT_JWKS: JWKS_TEXT,
+      JWT_JWKS_URL: "http://127.0.0.1:1/jwks.json",
+      JWT_TYPE: "at+jwt",
+      JWT_MAX_AGE: "600",
+    }),
+    { now: () => Date.now(), log: (event) => void (event.event === "key_source_problem" ? problems : events).push(event) },
+  );
+  t.teardown(() => app.close());
+  t.equal(app.demo, undefined, "keys are configured: no demo mode");
+  const claims = { sub: "nobody", iat: NOW_S, exp: NOW_S + 300 };
+  const header = { typ: "at+jwt" };
+  const tokens = {
+    HS256: await signToken({ secret: "standalone-secret-standalone-secret", header, payload: claims }),
+    ES256: await signToken({ key: { ...es256, kid: undefined }, header, payload: claims }),
+    EdDSA: await signToken({ key: ed25519, header: { ...header, kid: "ed-1" }, payload: claims }),
+    RS256: await signToken({ key: rs256, header: { ...header, kid: "rs-1" }, payload: claims }),
+  };
+  for (const [alg, token] of Object.entries(tokens)) {
+    const tampered = token.slice(0, token.indexOf(".") + 1) + token.slice(token.indexOf(".") + 2, -3) + "AAA";
+    events.length = 0;
+    const response = await app.handler(new Request("http://lobby.test/api/v1/workspaces", { headers: { authorization: `Bearer ${tampered}` } }));
+    t.equal(response.status, 401, `${alg}: tampered is refused`);
+    t.ok(events.some((e) => e.event === "auth_rejected"), `${alg}: and logged`);
+  }
+  // The remote JWKS is fetched at start; nobody listens there, and the log says so.
+  for (let i = 0; i < 100 && problems.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.strictSame(problems, [{ event: "key_source_problem", reason: "jwks_unreachable", source: "http://127.0.0.1:1/jwks.json" }]);
+  // The typ pin and max age reach the verifier.
+  const wrongType = await signToken({ secret: "standalone-secret-standalone-secret", payload: claims });
+  events.length = 0;
+  await app.handler(new Request("http://lobby.test/api/v1/workspaces", { headers: { authorization: `Bearer ${wrongType}` } }));
+  t.strictSame(events.map((e) => e.reason), ["wrong_type"]);
+  const old = await signToken({ secret: "standalone-secret-standalone-secret", header, payload: { ...claims, iat: NOW_S - 3600 } });
+  events.length = 0;
+  await app.handler(new Request("http://lobby.test/api/v1/workspaces", { headers: { authorization: `Bearer ${old}` } }));
+  t.strictSame(events.map((e) => e.reason), ["too_old"]);
+});
+
+t.test("createStandaloneApp makes a demo token only when no key source is configured", async (t) => {
+  const app = await createStandaloneApp(configFromEnvironment({ DATABASE_URL: NO_DATABASE, JWT_TYPE: "at+jwt", JWT_MAX_AGE: "600" }), {
+    now: () => NOW_S * 1000,
+  });
+  t.teardown(() => app.close());
+  t.equal(app.demo?.userId, "demo-user");
+  t.equal(app.demo?.expiresAt, NOW_S + 600, "within JWT_MAX_AGE");
+  const header = JSON.parse(atob(app.demo!.token.split(".")[0]!));
+  t.strictSame(header, { alg: "HS256", typ: "at+jwt" }, "and with the pinned typ");
+  for (const env of [{ JWT_PUBLIC_KEY: ES256_PEM }, { JWT_JWKS: JWKS_TEXT }, { JWT_JWKS_URL: "https://127.0.0.1:1/jwks" }]) {
+    const other = await createStandaloneApp(configFromEnvironment({ DATABASE_URL: NO_DATABASE, ...env }), {
+      now: () => NOW_S * 1000,
+      log: () => {},
+    });
+    t.equal(other.demo, undefined, `${Object.keys(env)[0]} alone ends demo mode`);
+    await other.close();
+  }
+});
+
+t.test("createStandaloneApp names the variable of a key Web Crypto refuses, without the key", async (t) => {
+  // A well-formed SPKI whose EC point is not on the curve passes the configuration check, not the import.
+  const broken = Uint8Array.from(es256.spki);
+  broken[broken.length - 1]! ^= 0xff;
+  const { toPem } = await import("../_tokens.ts");
+  const pem = toPem(broken);
+  const error = await createStandaloneApp(configFromEnvironment({ DATABASE_URL: NO_DATABASE, JWT_PUBLIC_KEY: pem }), {
+    now: () => NOW_S * 1000,
+  }).then(() => null, (caught: unknown) => caught as ConfigError);
+  t.type(error, ConfigError);
+  t.strictSame(error?.problems, ["JWT_PUBLIC_KEY Web Crypto refused the ES256 key"]);
+  t.notOk(error?.message.includes(pem.split("\n")[1]!.slice(0, 20)));
+  const jwksError = await createStandaloneApp(
+    configFromEnvironment({ DATABASE_URL: NO_DATABASE, JWT_JWKS: JSON.stringify({ keys: [{ ...es256.jwk, y: es256.jwk.x }] }) }),
+    { now: () => NOW_S * 1000 },
+  ).then(() => null, (caught: unknown) => caught as ConfigError);
+  t.strictSame(jwksError?.problems, ["JWT_JWKS the JWK Set has no usable public signature key"]);
+});
