@@ -8,146 +8,68 @@
  * import { createWorkspacesHandler, postgresRepository, secretKeys } from "./mod.ts";
  * import postgres from "postgres";
  *
+ * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
  * const handler = createWorkspacesHandler({
- *   repository: postgresRepository(postgres(process.env.DATABASE_URL!)),
- *   auth: { keys: await secretKeys(process.env.JWT_SECRET!), issuer: "https://id.example.com" },
+ *   repository: postgresRepository(sql, { applySchema: true }),
+ *   auth: { keys: await secretKeys("a secret of at least thirty-two bytes!"), issuer: "https://id.example.com" },
  * });
  * // Or an identity provider's keys: remoteJwksKeys("https://id.example.com/.well-known/jwks.json").
- * Deno.serve(handler); // or Bun.serve({ fetch: handler }), or createServer(toNodeListener(handler))
+ * // Deno.serve(handler); Bun.serve({ fetch: handler }); createServer(toNodeListener(handler)).listen(8080);
+ * const response = await handler(new Request("http://localhost/api/v1/workspaces"));
+ * console.log(response.status); // 401: no token
+ * await sql.end();
  * ```
  *
- * Run as a file (`deno run -A mod.ts`, `deno serve -A mod.ts`, `bun run
+ * Run as a program (`deno run -A mod.ts`, `deno serve -A mod.ts`, `bun run
  * mod.ts`, or `npm start`), it starts the standalone server configured from
  * the environment. Importing it starts nothing.
  *
  * @module
  */
-import type { StandaloneApp } from "./lib/app/app.ts";
-import { appFromEnvironment, currentRuntime, onShutdown, printBanner, startStandalone } from "./lib/runtime/serve.ts";
+import { runAsProgram, standaloneEntry } from "./lib/app/main.ts";
 
 export {
   createWorkspacesHandler,
-  DEFAULT_ROUTES,
   type Dialect,
   type FetchHandler,
   type HandlerEvent,
-  type RouteOptions,
+  type PlainRequest,
+  type PlainResponse,
+  type WorkspacesHandler,
   type WorkspacesHandlerOptions,
-} from "./lib/handler/handler.ts";
+} from "./lib/handler/mod.ts";
 export {
-  type BearerFailureReason,
-  type BearerResult,
   type ClaimCheck,
-  type ClaimCheckResult,
-  clientHashMatches,
-  createVerifier,
-  extractBearer,
-  type Principal,
-  TOKEN_FAILURE_REASONS,
-  type TokenFailureReason,
-  type Verifier,
-  type VerifierOptions,
-  type VerifyResult,
-} from "./lib/auth/verifier.ts";
-export {
   combineKeySets,
-  type HmacAlgorithm,
+  type JwkOptions,
+  jwksKeys,
   type JwtAlgorithm,
-  type KeyQuery,
   type KeySet,
-  type KeySetEvent,
-  type KeySetEventReason,
-  PUBLIC_KEY_ALGORITHMS,
-  type PublicKeyAlgorithm,
+  type PemKeysOptions,
+  pemKeys,
+  type RemoteJwksOptions,
+  remoteJwksKeys,
+  type RemoteKeySet,
   secretKeys,
   type SecretKeysOptions,
   staticKeys,
+  type TokenFailureReason,
   type VerificationKey,
-} from "./lib/auth/keys.ts";
-export { type PemKeysOptions, pemKeys } from "./lib/auth/pem.ts";
-export { importJwk, type JwkOptions, jwksKeys } from "./lib/auth/jwk.ts";
-export { type RemoteJwksOptions, remoteJwksKeys, type RemoteKeySet } from "./lib/auth/jwks.ts";
-export { negotiateLocale } from "./lib/locale/negotiate.ts";
-export { CATALOGUES, type Catalogue, type Locale, LOCALES } from "./lib/locale/catalogue.ts";
+  type VerifierOptions,
+} from "./lib/auth/mod.ts";
 export {
-  formatSystemTime,
-  SYSTEM_API_VERSION,
-  type SystemBody,
-  systemFailure,
-  systemSuccess,
-  type UptimerBody,
-  uptimerFailure,
-  uptimerSuccess,
-} from "./lib/envelope/envelope.ts";
-export { FAILURES, type FailureName, type FailureSpec } from "./lib/envelope/failures.ts";
-export {
-  kindCode,
-  statusCode,
-  WORKSPACE_KIND,
-  WORKSPACE_STATUS,
+  applySchema,
+  pgliteRepository,
+  postgresRepository,
+  type PostgresRepositoryOptions,
+  RepositoryUnavailableError,
   type WorkspaceMembership,
+  type WorkspaceRepository,
   type WorkspaceRole,
-} from "./lib/repository/workspace.ts";
-export { RepositoryUnavailableError, type WorkspaceRepository } from "./lib/repository/repository.ts";
-export { postgresRepository } from "./lib/repository/postgres.ts";
-export { openEmbeddedDatabase, pgliteRepository } from "./lib/repository/pglite.ts";
-export { applySchema } from "./lib/repository/schema.ts";
-export { ConfigError, configFromEnvironment, type ServerConfig } from "./lib/app/config.ts";
-export { toNodeListener } from "./lib/runtime/node.ts";
-export { type RunningServer, serve, startStandalone } from "./lib/runtime/serve.ts";
+} from "./lib/repository/mod.ts";
+export { toNodeListener } from "./lib/runtime/mod.ts";
 
-let _app: Promise<StandaloneApp> | undefined;
-let _ownServer = false;
-let _servedByDenoServe = false;
+/** The standalone server for `deno serve -A mod.ts` and `bun run mod.ts`, configured from the environment on first use. */
+export default standaloneEntry;
 
-function _standaloneApp(): Promise<StandaloneApp> {
-  return _app ??= appFromEnvironment().then(({ app }) => app);
-}
-
-/**
- * The standalone server as a default export, for `deno serve -A mod.ts`
- * and `bun run mod.ts`: configured from the environment on first use.
- *
- * @example
- * ```ts
- * import lobby from "./mod.ts";
- * const response = await lobby.fetch(new Request("http://localhost/api/v1/workspaces"));
- * ```
- */
-const standalone: {
-  readonly fetch: ((request: Request) => Promise<Response>) | undefined;
-  onListen(address: { hostname: string; port: number }): void;
-} = {
-  // When this file started its own server, Bun must not serve the default
-  // export a second time on the same port: it only does when `fetch` is set.
-  get fetch() {
-    return _ownServer ? undefined : _fetch;
-  },
-  // Called by `deno serve` only, which listens itself.
-  onListen(address) {
-    _servedByDenoServe = true;
-    const started = Date.now();
-    void _standaloneApp().then((app) => {
-      printBanner(app, address.hostname, address.port, Date.now() - started);
-      onShutdown(() => app.close());
-    });
-  },
-};
-export default standalone;
-
-async function _fetch(request: Request): Promise<Response> {
-  return (await _standaloneApp()).handler(request);
-}
-
-if ((import.meta as { main?: boolean }).main) {
-  if (currentRuntime() === "deno") {
-    // `deno run` and `deno serve` both make this the main module; only
-    // `deno serve` calls onListen, right after this module has run.
-    setTimeout(() => {
-      if (!_servedByDenoServe) void startStandalone();
-    }, 0);
-  } else {
-    _ownServer = true;
-    await startStandalone();
-  }
-}
+if ((import.meta as { main?: boolean }).main) runAsProgram();

@@ -1,29 +1,19 @@
 /**
  * The fetch handler: route → method → auth → request checks → repository →
- * envelope → `Response`, for both dialects.
+ * envelope → response, for both dialects.
  *
  * @module
  */
 import * as v from "valibot";
-import { clientHashMatches, createVerifier, extractBearer, type VerifierOptions } from "../auth/verifier.ts";
-import { _systemSuccessJson, _uptimerSuccessJson, systemFailure, uptimerFailure } from "../envelope/envelope.ts";
+import { parseOptions } from "../_options.ts";
+import { clientHashMatches, createVerifier, extractBearer, type KeySetEventReason, type VerifierOptions } from "../auth/mod.ts";
+import { negotiateLocale } from "../locale/mod.ts";
+import { RepositoryUnavailableError, type WorkspaceMembership, type WorkspaceRepository } from "../repository/mod.ts";
 import { Deadlines } from "./_deadlines.ts";
-import { FAILURES, type FailureName } from "../envelope/failures.ts";
-import { negotiateLocale } from "../locale/negotiate.ts";
-import type { Locale } from "../locale/catalogue.ts";
-import { RepositoryUnavailableError, type WorkspaceRepository } from "../repository/repository.ts";
-import type { WorkspaceMembership } from "../repository/workspace.ts";
+import { Reply } from "./_reply.ts";
+import { type Dialect, matchRoute, resolveRoutes, type Route, ROUTES_OPTION, type RouteOptions, splitUrl } from "./_routes.ts";
 
-/** The two API dialects lobby serves. */
-export type Dialect = "system" | "uptimer";
-
-/** Where a dialect is served: its route, and the prefix under which unknown paths get its 404. */
-export interface RouteOptions {
-  /** The listing's path, e.g. `/web/v1/system/workspaces/mine`. */
-  readonly path?: string;
-  /** Paths that start with this get the dialect's 404, e.g. `/web/v1/system/`. */
-  readonly prefix?: string;
-}
+export type { Dialect, RouteOptions };
 
 /** Something worth a line in the server's log. Never carries a token or a key. */
 export interface HandlerEvent {
@@ -36,8 +26,8 @@ export interface HandlerEvent {
   /** The dialect of the request; absent for `key_source_problem`. */
   readonly dialect?: Dialect;
   /**
-   * For `auth_rejected`: a `TokenFailureReason`, a bearer failure or
-   * `client_hash_mismatch`. For `key_source_problem`: a `KeySetEventReason`.
+   * For `auth_rejected`: a token failure reason, a bearer failure or
+   * `client_hash_mismatch`. For `key_source_problem`: a {@link KeySetEventReason}.
    */
   readonly reason?: string;
   /** For `auth_rejected` with `claim_check_failed`: the claim check's code. */
@@ -65,9 +55,9 @@ export interface WorkspacesHandlerOptions {
   readonly realm?: string;
   /** The clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
-  /** How long the repository may take before the answer is 503 (default 5000 ms). */
+  /** How long the repository may take before the answer is 503, in milliseconds (default 5000). */
   readonly timeoutMs?: number;
-  /** Receives auth rejections and errors (default: errors to `console.error`). */
+  /** Receives auth rejections and errors (default: errors, outages and key source problems to `console.error`). */
   readonly log?: (event: HandlerEvent) => void;
 }
 
@@ -75,169 +65,105 @@ export interface WorkspacesHandlerOptions {
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 /**
- * What the handler reads of a request: a `Request` is one. The Node adapter
- * passes a lighter view of the incoming message (see {@link _ANSWER}).
+ * What the handler reads of a request. A `Request` is one; an adapter can
+ * pass something lighter (see {@link WorkspacesHandler.answer}).
  */
-export interface _RequestView {
+export interface PlainRequest {
+  /** The method, upper-case as sent. */
   readonly method: string;
-  /** Absolute and normalized, as `Request.url` is. */
+  /** The absolute URL. */
   readonly url: string;
+  /** Case-insensitive lookup; repeated fields joined with `", "`. */
   readonly headers: { get(name: string): string | null };
 }
 
-/** A response before it is a `Response`: header names lower-case, body text or none. */
-export interface _Answer {
+/** A response before it is a `Response`: lower-case header names, the body as text or none. */
+export interface PlainResponse {
+  /** The HTTP status. */
   readonly status: number;
+  /** The headers, names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body, or `null` for none (HEAD, 204). */
   readonly body: string | null;
 }
 
 /**
- * The key under which a handler made by {@link createWorkspacesHandler}
- * carries its answer function, `(view: _RequestView) => Promise<_Answer>`.
- * `toNodeListener` calls it instead of the handler, so that on Node no
- * `Request` or `Response` is built (they cost more there than the whole
- * handler). Not part of the public API.
+ * The handler {@link createWorkspacesHandler} makes: a fetch handler that
+ * can also answer a {@link PlainRequest} with a {@link PlainResponse}. An
+ * adapter for a runtime where `Request` and `Response` are costly to build
+ * (Node's `toNodeListener` is one) calls `answer` and writes the plain
+ * answer itself; both give the same answers.
  */
-export const _ANSWER: unique symbol = Symbol("lobby.answer");
-
-/**
- * The default routes of DESIGN.md.
- *
- * @example
- * ```ts
- * import { DEFAULT_ROUTES } from "./handler.ts";
- * DEFAULT_ROUTES.uptimer.path; // "/api/v1/workspaces"
- * ```
- */
-export const DEFAULT_ROUTES: {
-  readonly system: Required<RouteOptions>;
-  readonly uptimer: Required<RouteOptions>;
-} = {
-  system: { path: "/web/v1/system/workspaces/mine", prefix: "/web/v1/system/" },
-  uptimer: { path: "/api/v1/workspaces", prefix: "/api/v1/" },
-};
-
-const ALLOW = "GET, HEAD, OPTIONS";
-// DESIGN.md: 1–64 characters of A-Za-z0-9_.-
-const WORKSPACE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
-const _path = v.pipe(
-  v.string(),
-  v.regex(/^\/[\x21-\x7e]*$/, "must be an absolute path of visible ASCII characters"),
-);
-const _route = v.union(
-  [v.literal(false), v.strictObject({ path: v.optional(_path), prefix: v.optional(_path) })],
-  "must be false or an object with optional path and prefix",
-);
-const _optionsSchema = v.object({
-  repository: v.custom<WorkspaceRepository>(
-    (value) => typeof (value as WorkspaceRepository | null)?.listForUser === "function",
-    "must be an object with a listForUser(userId) method",
-  ),
-  auth: v.custom<VerifierOptions>(
-    (value) => typeof value === "object" && value !== null,
-    "must be an object with at least `keys`",
-  ),
-  routes: v.optional(v.strictObject({ system: v.optional(_route), uptimer: v.optional(_route) })),
-  realm: v.optional(
-    v.pipe(v.string(), v.regex(/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/, "must be 1-64 visible ASCII characters without quotes or backslashes")),
-  ),
-  now: v.optional(v.custom<() => number>((value) => typeof value === "function", "must be a function")),
-  timeoutMs: v.optional(
-    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(600_000, "must be an integer from 1 to 600000")),
-  ),
-  log: v.optional(v.custom<(event: HandlerEvent) => void>((value) => typeof value === "function", "must be a function")),
-});
-
-interface _Route {
-  readonly dialect: Dialect;
-  readonly path: string;
-  readonly prefix: string;
+export interface WorkspacesHandler extends FetchHandler {
+  /** Answers without building a `Request` or a `Response`. Never rejects. */
+  readonly answer: (request: PlainRequest) => Promise<PlainResponse>;
 }
 
+const ALLOW = "GET, HEAD, OPTIONS";
+// X-Workspace-Id, when sent: 1–64 characters of A-Za-z0-9_.-
+const WORKSPACE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const isFunction = (value: unknown): boolean => typeof value === "function";
+
+const OPTIONS = v.object({
+  repository: v.custom<WorkspaceRepository>(
+    (value) => isFunction((value as WorkspaceRepository | null)?.listForUser),
+    "must be an object with a listForUser(userId) method",
+  ),
+  auth: v.custom<VerifierOptions>((value) => typeof value === "object" && value !== null, "must be an object with at least keys"),
+  routes: ROUTES_OPTION,
+  realm: v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      v.regex(/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/, "must be 1-64 visible ASCII characters without quotes or backslashes"),
+    ),
+    "lobby",
+  ),
+  now: v.optional(v.custom<() => number>(isFunction, "must be a function"), () => Date.now),
+  timeoutMs: v.optional(
+    v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be from 1 to 600000"), v.maxValue(600_000, "must be from 1 to 600000")),
+    5000,
+  ),
+  log: v.optional(v.custom<(event: HandlerEvent) => void>(isFunction, "must be a function"), () => logErrors),
+});
+
+const OUTSIDE_NOT_FOUND: PlainResponse = {
+  status: 404,
+  headers: { "content-type": "text/plain; charset=utf-8", "content-language": "en" },
+  body: "Not Found\n",
+};
+
 /**
- * Builds the fetch handler that serves both dialects of DESIGN.md.
+ * Builds the fetch handler that serves both dialects.
  *
  * Options are checked once, here; every request then gets an answer in its
  * dialect's envelope, whatever it holds. The handler never throws.
  *
- * @param options The repository, auth and optional routes, realm, clock and timeouts.
- * @returns `(request: Request) => Promise<Response>`.
- * @throws {TypeError} naming the first bad option.
+ * @param options The repository, auth and optional routes, realm, clock, timeout and log.
+ * @returns A {@link WorkspacesHandler}: `(request: Request) => Promise<Response>`, plus `answer`.
+ * @throws {TypeError} Naming the first bad option, such as `createWorkspacesHandler: options.timeoutMs must be from 1 to 600000`.
+ *
  * @example
  * ```ts
- * import { createWorkspacesHandler, secretKeys, pgliteRepository, openEmbeddedDatabase } from "../../mod.ts";
- * const db = await openEmbeddedDatabase(undefined);
+ * import assert from "node:assert/strict";
+ * import { createWorkspacesHandler } from "./handler.ts";
+ * import { secretKeys } from "../auth/mod.ts";
  * const handler = createWorkspacesHandler({
- *   repository: pgliteRepository(db),
+ *   repository: { listForUser: () => Promise.resolve([]) },
  *   auth: { keys: await secretKeys("a secret of at least thirty-two bytes!") },
  * });
- * Deno.serve(handler);
+ * const response = await handler(new Request("http://localhost/api/v1/workspaces"));
+ * assert.equal(response.status, 401);
+ * assert.equal((await response.json()).error.code, 1001);
  * ```
  */
-export function createWorkspacesHandler(options: WorkspacesHandlerOptions): FetchHandler {
-  const parsed = v.safeParse(_optionsSchema, options);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const where = v.getDotPath(issue) ?? "";
-    // valibot reports a missing key as "Invalid key"; say what is meant.
-    const message = issue.kind === "schema" && issue.input === undefined ? "is required" : issue.message;
-    throw new TypeError(`createWorkspacesHandler: options${where ? "." + where : ""} ${message}`);
-  }
+export function createWorkspacesHandler(options: WorkspacesHandlerOptions): WorkspacesHandler {
+  const { repository, realm, now, timeoutMs, log, routes: routeOption } = parseOptions("createWorkspacesHandler", OPTIONS, options);
   const verify = createVerifier(options.auth);
-  const repository = options.repository;
-  const now = options.now ?? Date.now;
-  const deadlines = new Deadlines(options.timeoutMs ?? 5000);
-  const log = options.log ?? _logErrors;
+  const deadlines = new Deadlines(timeoutMs);
+  const routes = resolveRoutes(routeOption);
   options.auth.keys.watch?.(({ reason, source, detail }) => {
     log(detail === undefined ? { event: "key_source_problem", reason, source } : { event: "key_source_problem", reason, source, detail });
   });
-  const realm = options.realm ?? "lobby";
-  const routes = _routes(options.routes);
-
-  function respond(
-    status: number,
-    text: string | null,
-    locale: Locale,
-    head: boolean,
-    extra?: Record<string, string>,
-  ): _Answer {
-    const headers: Record<string, string> = {
-      "content-type": "application/json; charset=utf-8",
-      "cache-control": "private, no-cache",
-      "vary": "Authorization, Accept-Language",
-      "content-language": locale,
-    };
-    if (extra !== undefined) Object.assign(headers, extra);
-    if (text === null) return { status, headers, body: null };
-    if (!head) return { status, headers, body: text };
-    headers["content-length"] = String(_utf8Length(text));
-    return { status, headers, body: null };
-  }
-
-  function fail(
-    dialect: Dialect,
-    failure: FailureName,
-    locale: Locale,
-    head: boolean,
-    extra?: Record<string, string>,
-  ): _Answer {
-    const body = dialect === "system" ? systemFailure(failure, locale, now()) : uptimerFailure(failure, locale);
-    return respond(FAILURES[failure].status, JSON.stringify(body), locale, head, extra);
-  }
-
-  function challenge(failure: FailureName, expired: boolean): Record<string, string> {
-    if (failure === "missing_authorization") return { "www-authenticate": `Bearer realm="${realm}"` };
-    if (failure === "malformed_authorization") {
-      return {
-        "www-authenticate":
-          `Bearer realm="${realm}", error="invalid_request", error_description="The Authorization header must be Bearer <token>"`,
-      };
-    }
-    const description = expired ? "The access token expired" : "The access token is invalid";
-    return { "www-authenticate": `Bearer realm="${realm}", error="invalid_token", error_description="${description}"` };
-  }
 
   // The repository's answer, or "unavailable" once timeoutMs pass first.
   function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable"> {
@@ -261,132 +187,82 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Fetc
     });
   }
 
-  async function serve(request: _RequestView, route: _Route, query: string, locale: Locale): Promise<_Answer> {
-    const { dialect } = route;
-    const method = request.method;
-    const head = method === "HEAD";
-    if (method === "OPTIONS") return respond(204, null, locale, false, { allow: ALLOW });
-    if (method !== "GET" && !head) return fail(dialect, "method_not_allowed", locale, head, { allow: ALLOW });
-
+  // The user the request speaks for, or the 401 that says why not.
+  async function authenticate(request: PlainRequest, reply: Reply): Promise<string | PlainResponse> {
+    const { dialect } = reply;
     const bearer = extractBearer(request.headers.get("authorization"));
     if (!bearer.ok) {
       log({ event: "auth_rejected", dialect, reason: bearer.reason });
-      return fail(dialect, bearer.reason, locale, head, challenge(bearer.reason, false));
+      return reply.unauthorized(bearer.reason, false);
     }
     const verified = await verify(bearer.token, now());
     if (!verified.ok) {
       const { reason, code } = verified;
       log(code === undefined ? { event: "auth_rejected", dialect, reason } : { event: "auth_rejected", dialect, reason, code });
-      const expired = reason === "expired" || reason === "too_old";
-      return fail(dialect, "invalid_token", locale, head, challenge("invalid_token", expired));
+      return reply.unauthorized("invalid_token", reason === "expired" || reason === "too_old");
     }
-    const principal = verified.principal;
-    if (
-      dialect === "system" && principal.clientHash !== null &&
-      !clientHashMatches(principal.clientHash, request.headers.get("x-client-hash"))
-    ) {
+    const { userId, clientHash } = verified.principal;
+    if (dialect === "system" && clientHash !== null && !clientHashMatches(clientHash, request.headers.get("x-client-hash"))) {
       log({ event: "auth_rejected", dialect, reason: "client_hash_mismatch" });
-      return fail(dialect, "invalid_token", locale, head, challenge("invalid_token", false));
+      return reply.unauthorized("invalid_token", false);
     }
+    return userId;
+  }
+
+  async function serve(request: PlainRequest, route: Route, query: string, reply: Reply): Promise<PlainResponse> {
+    const method = request.method;
+    if (method === "OPTIONS") return reply.send(204, null, { allow: ALLOW });
+    if (method !== "GET" && method !== "HEAD") return reply.fail("method_not_allowed", { allow: ALLOW });
+
+    const user = await authenticate(request, reply);
+    if (typeof user !== "string") return user;
 
     // The listing takes no parameters: one it does not know would be
     // silently ignored, and a client asking for `?role=owner` would
     // believe it had filtered.
-    if (query !== "" || !_validHeaders(dialect, request.headers)) {
-      return fail(dialect, "malformed_request", locale, head);
-    }
+    if (query !== "" || !validHeaders(route.dialect, request.headers)) return reply.fail("malformed_request");
 
-    const rows = await list(dialect, principal.userId);
-    if (rows === "unavailable") return fail(dialect, "service_unavailable", locale, head);
-    // The envelope written straight to JSON: the same text as
-    // JSON.stringify(systemSuccess(…)), without the objects in between.
-    const text = dialect === "system" ? _systemSuccessJson(rows, locale, now()) : _uptimerSuccessJson(rows);
-    return respond(200, text, locale, head);
+    const rows = await list(route.dialect, user);
+    if (rows === "unavailable") return reply.fail("service_unavailable");
+    return reply.success(rows);
   }
 
-  async function answer(request: _RequestView): Promise<_Answer> {
-    const { path, query } = _splitUrl(request.url);
-    const route = _match(routes, path);
-    if (route === undefined) return _OUTSIDE_NOT_FOUND;
-    let locale: Locale = "en";
+  async function answer(request: PlainRequest): Promise<PlainResponse> {
+    const { path, query } = splitUrl(request.url);
+    const route = matchRoute(routes, path);
+    if (route === undefined) return OUTSIDE_NOT_FOUND;
+    const reply = new Reply(route.dialect, request.method === "HEAD", realm, now);
     try {
-      locale = negotiateLocale(request.headers.get("accept-language"));
-      if (path !== route.path) return fail(route.dialect, "not_found", locale, request.method === "HEAD");
-      return await serve(request, route, query, locale);
+      reply.locale = negotiateLocale(request.headers.get("accept-language"));
+      if (path !== route.path) return reply.fail("not_found");
+      return await serve(request, route, query, reply);
     } catch (error) {
       log({ event: "internal_error", dialect: route.dialect, error });
-      return fail(route.dialect, "internal_error", locale, request.method === "HEAD");
+      return reply.fail("internal_error");
     }
   }
 
-  const handleWorkspaces = async function handleWorkspaces(request: Request): Promise<Response> {
+  const handler = async (request: Request): Promise<Response> => {
     const { status, headers, body } = await answer(request);
     return new Response(body, { status, headers });
   };
-  return Object.defineProperty(handleWorkspaces, _ANSWER, { value: answer });
+  return Object.assign(handler, { answer });
 }
 
-function _routes(options: WorkspacesHandlerOptions["routes"]): readonly _Route[] {
-  const routes: _Route[] = [];
-  for (const dialect of ["system", "uptimer"] as const) {
-    const option = options?.[dialect];
-    if (option === false) continue;
-    const path = option?.path ?? DEFAULT_ROUTES[dialect].path;
-    const prefix = option?.prefix ?? (option?.path === undefined ? DEFAULT_ROUTES[dialect].prefix : path);
-    if (!path.startsWith(prefix)) {
-      throw new TypeError(`createWorkspacesHandler: options.routes.${dialect}.path must start with its prefix`);
-    }
-    routes.push({ dialect, path, prefix });
-  }
-  return routes;
-}
-
-function _match(routes: readonly _Route[], path: string): _Route | undefined {
-  for (const route of routes) if (path === route.path) return route;
-  for (const route of routes) if (path.startsWith(route.prefix)) return route;
-  return undefined;
-}
-
-// `new URL()` costs more than the whole route decision; a request URL is
-// always absolute, so the path starts at the first "/" after "//".
-function _splitUrl(url: string): { path: string; query: string } {
-  const authority = url.indexOf("//");
-  const start = url.indexOf("/", authority === -1 ? 0 : authority + 2);
-  if (start === -1) return { path: "/", query: "" };
-  const hash = url.indexOf("#", start);
-  const end = hash === -1 ? url.length : hash;
-  const mark = url.indexOf("?", start);
-  if (mark === -1 || mark > end) return { path: url.slice(start, end), query: "" };
-  return { path: url.slice(start, mark), query: url.slice(mark + 1, end) };
-}
-
-function _validHeaders(dialect: Dialect, headers: _RequestView["headers"]): boolean {
+function validHeaders(dialect: Dialect, headers: PlainRequest["headers"]): boolean {
   if (dialect !== "system") return true;
   const workspaceId = headers.get("x-workspace-id");
   return workspaceId === null || WORKSPACE_ID.test(workspaceId);
 }
 
-const _OUTSIDE_NOT_FOUND: _Answer = {
-  status: 404,
-  headers: { "content-type": "text/plain; charset=utf-8", "content-language": "en" },
-  body: "Not Found\n",
-};
-
-function _utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-function _logErrors(event: HandlerEvent): void {
+// The default log: what an operator must see, never a token or a key.
+function logErrors(event: HandlerEvent): void {
   if (event.event === "internal_error") console.error("lobby: internal error", event.error);
-  else if (event.event === "key_source_problem") console.warn(`lobby: key source problem ${event.reason} (${event.source})`);
+  else if (event.event === "repository_unavailable") {
+    const cause = (event.error as { cause?: { code?: unknown } } | undefined)?.cause;
+    console.error(`lobby: database unavailable (${String(cause?.code ?? "unknown")})`);
+  } else if (event.event === "key_source_problem") {
+    const detail = event.detail === undefined ? "" : ` ${event.detail}`;
+    console.error(`lobby: key source problem: ${event.reason}${detail} (${event.source}); cached keys stay in use`);
+  }
 }

@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
-import { _ANSWER, type _Answer, type _RequestView } from "../handler/handler.ts";
+import type { FetchHandler, PlainRequest, PlainResponse, WorkspacesHandler } from "../handler/mod.ts";
 
 // A Host header is attacker-chosen; one that would not make a valid URL
 // must not make the request fail, so it is replaced.
@@ -31,7 +31,6 @@ const _DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
 const _origins = new Map<string, string>();
 const _ORIGINS_MAX = 64;
 
-type _AnswerFunction = (view: _RequestView) => Promise<_Answer>;
 
 /**
  * Wraps a fetch handler as a `node:http` listener: builds a `Request` from the
@@ -50,27 +49,27 @@ type _AnswerFunction = (view: _RequestView) => Promise<_Answer>;
  * ```
  */
 export function toNodeListener(
-  handler: (request: Request) => Promise<Response>,
+  handler: FetchHandler | WorkspacesHandler,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const answer = (handler as { [_ANSWER]?: _AnswerFunction })[_ANSWER];
+  const answer = (handler as Partial<WorkspacesHandler>).answer;
   if (typeof answer === "function") return (req, res) => _answer(answer, req, res);
   return (req, res) => {
     void _handle(handler, req, res).catch(() => _abandon(res));
   };
 }
 
-function _answer(answer: _AnswerFunction, req: IncomingMessage, res: ServerResponse): void {
+function _answer(answer: WorkspacesHandler["answer"], req: IncomingMessage, res: ServerResponse): void {
   const url = _requestUrl(req);
   if (url === undefined) {
     res.statusCode = 400;
     res.end();
     return;
   }
-  const view: _RequestView = { method: req.method ?? "GET", url, headers: new _RawHeaders(req.rawHeaders) };
+  const view: PlainRequest = { method: req.method ?? "GET", url, headers: new _RawHeaders(req.rawHeaders) };
   answer(view).then((result) => _write(res, result)).catch(() => _abandon(res));
 }
 
-function _write(res: ServerResponse, answer: _Answer): void {
+function _write(res: ServerResponse, answer: PlainResponse): void {
   // A flat list: headers go out as they are, with the length known, so the
   // body is sent in one piece and not chunked.
   const fields: string[] = [];
