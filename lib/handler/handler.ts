@@ -57,7 +57,7 @@ export interface WorkspacesHandlerOptions {
   readonly now?: () => number;
   /** How long the repository may take before the answer is 503, in milliseconds (default 5000). */
   readonly timeoutMs?: number;
-  /** Receives auth rejections and errors (default: errors, outages and key source problems to `console.error`). */
+  /** Receives auth rejections and errors (default: errors and outages to `console.error`, key source problems to `console.warn`). */
   readonly log?: (event: HandlerEvent) => void;
 }
 
@@ -261,8 +261,5 @@ function logErrors(event: HandlerEvent): void {
   else if (event.event === "repository_unavailable") {
     const cause = (event.error as { cause?: { code?: unknown } } | undefined)?.cause;
     console.error(`lobby: database unavailable (${String(cause?.code ?? "unknown")})`);
-  } else if (event.event === "key_source_problem") {
-    const detail = event.detail === undefined ? "" : ` ${event.detail}`;
-    console.error(`lobby: key source problem: ${event.reason}${detail} (${event.source}); cached keys stay in use`);
-  }
+  } else if (event.event === "key_source_problem") console.warn(`lobby: key source problem ${event.reason} (${event.source})`);
 }
