@@ -50,6 +50,14 @@ export interface ServerConfig {
   readonly type: string | undefined;
   /** `JWT_MAX_AGE`: the oldest token accepted, in seconds since its `iat`. */
   readonly maxAgeSeconds: number | undefined;
+  /** `SHUTDOWN_TIMEOUT`: how long a stop signal lets in-flight requests finish, in seconds (default 10). */
+  readonly shutdownTimeoutSeconds: number;
+  /** `HTTP_HEADERS_TIMEOUT`: how long a client may take to send its request headers, in seconds (default 10). */
+  readonly headersTimeoutSeconds: number;
+  /** `HTTP_REQUEST_TIMEOUT`: how long a whole request may take to arrive, in seconds (default 30). */
+  readonly requestTimeoutSeconds: number;
+  /** `HTTP_MAX_CONNECTIONS`: the most open connections; more are refused (default 1024). */
+  readonly maxConnections: number;
 }
 
 /**
@@ -117,6 +125,10 @@ const _environment = v.object({
   JWT_JWKS_COOLDOWN: v.optional(_integer(0, 3600), "30"),
   JWT_TYPE: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters, such as at+jwt"))),
   JWT_MAX_AGE: v.optional(_integer(1, 31536000)),
+  SHUTDOWN_TIMEOUT: v.optional(_integer(0, 3600), "10"),
+  HTTP_HEADERS_TIMEOUT: v.optional(_integer(1, 3600), "10"),
+  HTTP_REQUEST_TIMEOUT: v.optional(_integer(1, 3600), "30"),
+  HTTP_MAX_CONNECTIONS: v.optional(_integer(1, 1000000), "1024"),
 });
 
 // Values of these are never shown back, even when they are wrong.
@@ -172,6 +184,10 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     jwksCooldownSeconds: e.JWT_JWKS_COOLDOWN,
     type: e.JWT_TYPE,
     maxAgeSeconds: e.JWT_MAX_AGE,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
+    headersTimeoutSeconds: e.HTTP_HEADERS_TIMEOUT,
+    requestTimeoutSeconds: e.HTTP_REQUEST_TIMEOUT,
+    maxConnections: e.HTTP_MAX_CONNECTIONS,
   };
 }
 

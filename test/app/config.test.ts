@@ -31,6 +31,10 @@ t.test("configFromEnvironment: defaults with an empty environment", async (t) =>
     jwksCooldownSeconds: 30,
     type: undefined,
     maxAgeSeconds: undefined,
+    shutdownTimeoutSeconds: 10,
+    headersTimeoutSeconds: 10,
+    requestTimeoutSeconds: 30,
+    maxConnections: 1024,
   });
 });
 
@@ -55,6 +59,10 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     JWT_JWKS_COOLDOWN: "5",
     JWT_TYPE: "at+jwt",
     JWT_MAX_AGE: "900",
+    SHUTDOWN_TIMEOUT: "3",
+    HTTP_HEADERS_TIMEOUT: "4",
+    HTTP_REQUEST_TIMEOUT: "20",
+    HTTP_MAX_CONNECTIONS: "64",
     UNRELATED: "ignored",
   });
   t.same(config, {
@@ -77,6 +85,10 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     jwksCooldownSeconds: 5,
     type: "at+jwt",
     maxAgeSeconds: 900,
+    shutdownTimeoutSeconds: 3,
+    headersTimeoutSeconds: 4,
+    requestTimeoutSeconds: 20,
+    maxConnections: 64,
   });
 });
 
