@@ -6,13 +6,24 @@
  * @module
  */
 
-/** What one failure is on the wire. */
+/**
+ * What one failure is on the wire: its HTTP status and its code in each
+ * dialect.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FAILURES, type FailureSpec } from "./failures.ts";
+ * const spec: FailureSpec = FAILURES.service_unavailable;
+ * assert.deepEqual(spec, { status: 503, system: "5030", uptimer: 1503, errorType: "service_unavailable" });
+ * ```
+ */
 export interface FailureSpec {
   /** HTTP status. */
   readonly status: 400 | 401 | 404 | 405 | 500 | 503;
-  /** The system dialect's `code` (a string, as in seed 000). */
+  /** The system dialect's `code`: a string, as the system API writes it. */
   readonly system: "4000" | "4010" | "4040" | "4050" | "5000" | "5030";
-  /** The uptimer dialect's `error.code` (a number, as in seed 004). */
+  /** The uptimer dialect's `error.code`: a number, as the uptimer API writes it. */
   readonly uptimer: 1001 | 1002 | 1003 | 1400 | 1404 | 1405 | 1500 | 1503;
   /** The uptimer dialect's `error.error_type`. */
   readonly errorType:
@@ -31,9 +42,11 @@ export interface FailureSpec {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FAILURES } from "./failures.ts";
- * FAILURES.missing_authorization.uptimer; // 1001
- * FAILURES.missing_authorization.system; // "4010"
+ * assert.equal(FAILURES.missing_authorization.uptimer, 1001);
+ * assert.equal(FAILURES.missing_authorization.system, "4010");
+ * assert.equal(FAILURES.invalid_token.system, "4010");
  * ```
  */
 export const FAILURES: {
@@ -56,8 +69,28 @@ export const FAILURES: {
   service_unavailable: { status: 503, system: "5030", uptimer: 1503, errorType: "service_unavailable" },
 } as const;
 
-/** The name of a failure, such as `"invalid_token"`. */
+/**
+ * The name of a failure, such as `"invalid_token"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FAILURES, type FailureName } from "./failures.ts";
+ * const name: FailureName = "invalid_token";
+ * assert.equal(FAILURES[name].status, 401);
+ * ```
+ */
 export type FailureName = keyof typeof FAILURES;
 
-/** A system dialect code, success included. */
+/**
+ * A system dialect code, success (`"2000"`) included.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FAILURES, type SystemCode } from "./failures.ts";
+ * const codes: SystemCode[] = ["2000", ...Object.values(FAILURES).map((spec) => spec.system)];
+ * assert.ok(codes.includes("5030"));
+ * ```
+ */
 export type SystemCode = "2000" | FailureSpec["system"];

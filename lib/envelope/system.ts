@@ -1,0 +1,180 @@
+/**
+ * The system dialect's body, success and failure, as a plain object in the
+ * field order the system API publishes. Pure: the clock and the language
+ * are parameters.
+ *
+ * @module
+ */
+import { catalogue, type Locale } from "../locale/mod.ts";
+import { kindCode, statusCode, type WorkspaceMembership } from "../repository/mod.ts";
+import { FAILURES, type FailureName } from "./failures.ts";
+import { formatSystemTime } from "./format_system_time.ts";
+
+/**
+ * The `version` every system API body carries.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SYSTEM_API_VERSION } from "./system.ts";
+ * assert.equal(SYSTEM_API_VERSION, "1.3.0");
+ * ```
+ */
+export const SYSTEM_API_VERSION = "1.3.0" as const;
+
+/**
+ * A `{value, name, code}` enum object of the system dialect: the stored
+ * number, its label in the answer's language, and its code name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type SystemEnum, systemSuccess } from "./system.ts";
+ * const row = {
+ *   bizId: "ws_1", institutionBizId: "INST_001", entityBizId: null, name: "One", timezone: "UTC",
+ *   status: 10010702, kind: 10010801, extraData: null, role: "owner" as const,
+ *   createdAt: new Date(0), updatedAt: new Date(0),
+ * };
+ * const status: SystemEnum | undefined = systemSuccess([row], "zh", 0).data?.[0]?.workspaceStatus;
+ * assert.deepEqual(status, { value: 10010702, name: "已暂停", code: "SUSPENDED" });
+ * ```
+ */
+export interface SystemEnum {
+  readonly value: number;
+  readonly name: string;
+  readonly code: string;
+}
+
+/**
+ * One item of the system dialect's `data`, with the fields the system API
+ * publishes, in its order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { SystemWorkspace } from "./system.ts";
+ * const item: SystemWorkspace = {
+ *   bizId: "WS_INVITE_TEST_001", institutionBizId: "INST_001", entityBizId: null,
+ *   workspaceName: "Primary Workspace", workspaceTimezone: "UTC",
+ *   workspaceStatus: { value: 10010701, name: "ACTIVE", code: "ACTIVE" },
+ *   workspaceKind: { value: 10010801, name: "LIVE", code: "LIVE" },
+ *   extraData: null, createdAt: "2026-03-22T10:30:00Z", updatedAt: "2026-03-22T10:30:00Z",
+ * };
+ * assert.equal(Object.keys(item)[0], "bizId");
+ * ```
+ */
+export interface SystemWorkspace {
+  readonly bizId: string;
+  readonly institutionBizId: string;
+  readonly entityBizId: string | null;
+  readonly workspaceName: string;
+  readonly workspaceTimezone: string;
+  readonly workspaceStatus: SystemEnum;
+  readonly workspaceKind: SystemEnum;
+  readonly extraData: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The system dialect's envelope: `data` is the list on success and `null`
+ * on a failure.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type SystemBody, systemFailure } from "./system.ts";
+ * const body: SystemBody = systemFailure("not_found", "en", 0);
+ * assert.equal(body.data, null);
+ * ```
+ */
+export interface SystemBody {
+  readonly version: typeof SYSTEM_API_VERSION;
+  readonly timestamp: number;
+  readonly success: boolean;
+  readonly code: string;
+  readonly message: string;
+  readonly data: readonly SystemWorkspace[] | null;
+}
+
+/**
+ * The system dialect's 200 body for a user's memberships. Status and kind
+ * values outside the known enums are published with the code `"UNKNOWN"`.
+ *
+ * @param rows The memberships, in listing order.
+ * @param locale The language of `message` and of the enum labels.
+ * @param nowMs The `timestamp`, in epoch milliseconds.
+ * @returns The body, ready for `JSON.stringify`.
+ * @throws {RangeError} When a row's `createdAt` or `updatedAt` is an invalid date.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemSuccess } from "./system.ts";
+ * const body = systemSuccess([], "en", 1709337600000);
+ * assert.deepEqual(body, {
+ *   version: "1.3.0", timestamp: 1709337600000, success: true, code: "2000", message: "SUCCESS", data: [],
+ * });
+ * ```
+ */
+export function systemSuccess(
+  rows: readonly WorkspaceMembership[],
+  locale: Locale,
+  nowMs: number,
+): SystemBody {
+  const texts = catalogue(locale);
+  const data = rows.map((row): SystemWorkspace => {
+    const status = statusCode(row.status);
+    const kind = kindCode(row.kind);
+    return {
+      bizId: row.bizId,
+      institutionBizId: row.institutionBizId,
+      entityBizId: row.entityBizId,
+      workspaceName: row.name,
+      workspaceTimezone: row.timezone,
+      workspaceStatus: { value: row.status, name: texts.status[status], code: status },
+      workspaceKind: { value: row.kind, name: texts.kind[kind], code: kind },
+      extraData: row.extraData,
+      createdAt: formatSystemTime(row.createdAt),
+      updatedAt: formatSystemTime(row.updatedAt),
+    };
+  });
+  return {
+    version: SYSTEM_API_VERSION,
+    timestamp: nowMs,
+    success: true,
+    code: "2000",
+    message: texts.system["2000"],
+    data,
+  };
+}
+
+/**
+ * The system dialect's body for a failure: the same envelope with
+ * `success: false` and `data: null`.
+ *
+ * @param failure Which failure; {@link FAILURES} gives its code.
+ * @param locale The language of `message`.
+ * @param nowMs The `timestamp`, in epoch milliseconds.
+ * @returns The body, ready for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemFailure } from "./system.ts";
+ * const body = systemFailure("invalid_token", "en", 0);
+ * assert.equal(body.code, "4010");
+ * assert.equal(body.message, "Invalid or expired token");
+ * ```
+ */
+export function systemFailure(failure: FailureName, locale: Locale, nowMs: number): SystemBody {
+  const code = FAILURES[failure].system;
+  return {
+    version: SYSTEM_API_VERSION,
+    timestamp: nowMs,
+    success: false,
+    code,
+    message: catalogue(locale).system[code],
+    data: null,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The uptimer dialect's body, success and failure, as a plain object in the
+ * field order the uptimer API publishes. Pure: the language is a parameter.
+ *
+ * @module
+ */
+import { catalogue, type Locale } from "../locale/mod.ts";
+import type { WorkspaceMembership } from "../repository/mod.ts";
+import { FAILURES, type FailureName } from "./failures.ts";
+
+/**
+ * One item of the uptimer dialect's `result`: the workspace's public id, its
+ * name and the user's role in it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { UptimerWorkspace } from "./uptimer.ts";
+ * const item: UptimerWorkspace = { id: "ws_123456", name: "Production Monitoring", role: "owner", kind: "workspace" };
+ * assert.equal(item.kind, "workspace");
+ * ```
+ */
+export interface UptimerWorkspace {
+  readonly id: string;
+  readonly name: string;
+  readonly role: string;
+  readonly kind: "workspace";
+}
+
+/**
+ * The uptimer dialect's error object: a numeric code, a type and two texts
+ * in the answer's language.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type UptimerError, uptimerFailure } from "./uptimer.ts";
+ * const error: UptimerError | null = uptimerFailure("invalid_token", "en").error;
+ * assert.equal(error?.error_type, "access_denied");
+ * ```
+ */
+export interface UptimerError {
+  readonly code: number;
+  readonly error_type: string;
+  readonly message: string;
+  readonly details: string;
+}
+
+/**
+ * The uptimer dialect's envelope: `result` on success, `error` on a failure,
+ * the other one `null`, and `meta` always `null`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type UptimerBody, uptimerSuccess } from "./uptimer.ts";
+ * const body: UptimerBody = uptimerSuccess([]);
+ * assert.equal(body.error, null);
+ * ```
+ */
+export interface UptimerBody {
+  readonly result: readonly UptimerWorkspace[] | null;
+  readonly error: UptimerError | null;
+  readonly meta: null;
+}
+
+/**
+ * The uptimer dialect's 200 body for a user's memberships.
+ *
+ * @param rows The memberships, in listing order.
+ * @returns The body, ready for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uptimerSuccess } from "./uptimer.ts";
+ * assert.deepEqual(uptimerSuccess([]), { result: [], error: null, meta: null });
+ * ```
+ */
+export function uptimerSuccess(rows: readonly WorkspaceMembership[]): UptimerBody {
+  const result = rows.map((row): UptimerWorkspace => ({
+    id: row.bizId,
+    name: row.name,
+    role: row.role,
+    kind: "workspace",
+  }));
+  return { result, error: null, meta: null };
+}
+
+/**
+ * The uptimer dialect's body for a failure.
+ *
+ * @param failure Which failure; {@link FAILURES} gives its code and type.
+ * @param locale The language of `message` and `details`.
+ * @returns The body, ready for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uptimerFailure } from "./uptimer.ts";
+ * assert.deepEqual(uptimerFailure("missing_authorization", "en"), {
+ *   result: null,
+ *   error: {
+ *     code: 1001,
+ *     error_type: "access_denied",
+ *     message: "Missing Authorization header",
+ *     details: "Authorization header is required",
+ *   },
+ *   meta: null,
+ * });
+ * ```
+ */
+export function uptimerFailure(failure: FailureName, locale: Locale): UptimerBody {
+  const spec = FAILURES[failure];
+  const text = catalogue(locale).uptimer[failure];
+  return {
+    result: null,
+    error: { code: spec.uptimer, error_type: spec.errorType, message: text.message, details: text.details },
+    meta: null,
+  };
+}
