@@ -1,17 +1,29 @@
 /**
- * Message catalogues by language, and the lookup with its fallback chain.
+ * Message catalogues by language, and the lookup with its fallback.
  *
  * @module
  */
-import type { FailureName, SystemCode } from "../envelope/failures.ts";
-import type { WorkspaceKindCode, WorkspaceStatusCode } from "../repository/workspace.ts";
-import { en } from "./messages/en.ts";
-import { ja } from "./messages/ja.ts";
-import { vi } from "./messages/vi.ts";
-import { zh } from "./messages/zh.ts";
-import { zhHant } from "./messages/zh_hant.ts";
+import type { FailureName, SystemCode } from "../envelope/mod.ts";
+import type { WorkspaceKindCode, WorkspaceStatusCode } from "../repository/mod.ts";
+import { en } from "./_messages/en.ts";
+import { ja } from "./_messages/ja.ts";
+import { vi } from "./_messages/vi.ts";
+import { zh } from "./_messages/zh.ts";
+import { zhHant } from "./_messages/zh_hant.ts";
+import type { Locale } from "./locales.ts";
 
-/** Every text lobby can put in a response body, in one language. */
+/**
+ * Every text lobby can put in a response body, in one language.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Catalogue, CATALOGUES } from "./catalogue.ts";
+ * const english: Catalogue = CATALOGUES.en;
+ * assert.equal(english.uptimer.invalid_token.message, "Invalid token");
+ * assert.equal(english.status.SUSPENDED, "SUSPENDED");
+ * ```
+ */
 export interface Catalogue {
   /** The system dialect's `message`, by code. */
   readonly system: Readonly<Record<SystemCode, string>>;
@@ -24,27 +36,14 @@ export interface Catalogue {
 }
 
 /**
- * The languages lobby answers in, as BCP 47 tags (also sent as
- * `Content-Language`). The first is the default.
- *
- * @example
- * ```ts
- * import { LOCALES } from "./catalogue.ts";
- * LOCALES[0]; // "en"
- * ```
- */
-export const LOCALES: readonly ["en", "zh", "zh-Hant", "ja", "vi"] = ["en", "zh", "zh-Hant", "ja", "vi"] as const;
-
-/** A language lobby answers in. */
-export type Locale = (typeof LOCALES)[number];
-
-/**
  * Every catalogue by locale.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CATALOGUES } from "./catalogue.ts";
- * CATALOGUES.en.system["2000"]; // "SUCCESS"
+ * assert.equal(CATALOGUES.en.system["2000"], "SUCCESS");
+ * assert.equal(CATALOGUES.vi.kind.SANDBOX, "Môi trường thử nghiệm");
  * ```
  */
 export const CATALOGUES: Readonly<Record<Locale, Catalogue>> = {
@@ -57,12 +56,18 @@ export const CATALOGUES: Readonly<Record<Locale, Catalogue>> = {
 
 /**
  * The catalogue for a locale. Every catalogue is complete (a test says so),
- * so the fallback to English only guards a locale outside {@link LOCALES}.
+ * so the fallback to English only guards a caller in plain JavaScript
+ * passing a locale outside `LOCALES`.
+ *
+ * @param locale The language to answer in.
+ * @returns Its catalogue, or the English one for an unknown locale.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { catalogue } from "./catalogue.ts";
- * catalogue("ja").system["4010"];
+ * assert.equal(catalogue("ja").system["4010"], "トークンが無効か、有効期限が切れています。");
+ * assert.equal(catalogue("fr" as "en").system["4010"], "Invalid or expired token");
  * ```
  */
 export function catalogue(locale: Locale): Catalogue {

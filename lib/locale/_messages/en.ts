@@ -1,5 +1,6 @@
 /**
- * English messages: the seeds' own wording where a seed shows one.
+ * English messages: the system and uptimer APIs' own wording wherever they
+ * publish one.
  *
  * @module
  */
@@ -10,8 +11,9 @@ import type { Catalogue } from "../catalogue.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { en } from "./en.ts";
- * en.system["4010"]; // "Invalid or expired token"
+ * assert.equal(en.system["4010"], "Invalid or expired token");
  * ```
  */
 export const en: Catalogue = {

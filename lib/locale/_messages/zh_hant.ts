@@ -10,8 +10,9 @@ import type { Catalogue } from "../catalogue.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zhHant } from "./zh_hant.ts";
- * zhHant.system["4010"]; // "權杖無效或已過期"
+ * assert.equal(zhHant.system["4010"], "權杖無效或已過期");
  * ```
  */
 export const zhHant: Catalogue = {

@@ -11,8 +11,9 @@ import type { Catalogue } from "../catalogue.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ja } from "./ja.ts";
- * ja.system["4010"]; // "トークンが無効か、有効期限が切れています。"
+ * assert.equal(ja.system["4010"], "トークンが無効か、有効期限が切れています。");
  * ```
  */
 export const ja: Catalogue = {

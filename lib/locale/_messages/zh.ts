@@ -10,8 +10,9 @@ import type { Catalogue } from "../catalogue.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zh } from "./zh.ts";
- * zh.system["4010"]; // "令牌无效或已过期"
+ * assert.equal(zh.system["4010"], "令牌无效或已过期");
  * ```
  */
 export const zh: Catalogue = {

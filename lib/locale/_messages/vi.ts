@@ -10,8 +10,9 @@ import type { Catalogue } from "../catalogue.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { vi } from "./vi.ts";
- * vi.system["4010"]; // "Mã thông báo không hợp lệ hoặc đã hết hạn"
+ * assert.equal(vi.system["4010"], "Mã thông báo không hợp lệ hoặc đã hết hạn");
  * ```
  */
 export const vi: Catalogue = {
