@@ -41,7 +41,7 @@ export function parseOptions<const S extends v.GenericSchema>(where: string, sch
 
 /**
  * One valibot issue as "`<root>.<path>` <what it must be>", the form every
- * lobby option and environment message takes.
+ * lobby option message takes.
  *
  * @param issue A valibot issue.
  * @param root What the path starts from, such as `"options"`.
@@ -49,18 +49,40 @@ export function parseOptions<const S extends v.GenericSchema>(where: string, sch
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import * as v from "valibot";
  * import { describeIssue } from "./_options.ts";
  * const result = v.safeParse(v.object({ port: v.number("must be a number") }), { port: "x" });
- * if (!result.success) describeIssue(result.issues[0], "options"); // "options.port must be a number"
+ * if (!result.success) assert.equal(describeIssue(result.issues[0], "options"), "options.port must be a number");
  * ```
  */
 export function describeIssue(issue: v.BaseIssue<unknown>, root: string): string {
   const path = v.getDotPath(issue);
-  const where = path === null ? root : `${root}.${path}`;
-  // valibot's own wording for these two does not read after a name.
-  if (issue.type === "strict_object" && issue.expected === "never") return `${where} is not an option`;
-  if (issue.input === undefined && path !== null && issue.kind === "schema") return `${where} is required`;
-  if (path === null && (issue.type === "object" || issue.type === "strict_object")) return `${root} must be an object`;
-  return `${where} ${issue.message}`;
+  return `${path === null ? root : `${root}.${path}`} ${issueProblem(issue)}`;
+}
+
+/**
+ * What a valibot issue says is wrong, as a phrase that reads after the
+ * name of what was checked: its message, except for the two cases whose
+ * valibot wording does not read that way (an unknown key of a strict
+ * object, a missing value).
+ *
+ * @param issue A valibot issue.
+ * @returns The phrase, such as `"must be a number"` or `"is required"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as v from "valibot";
+ * import { issueProblem } from "./_options.ts";
+ * const result = v.safeParse(v.strictObject({ a: v.string() }), { b: 1 });
+ * if (!result.success) assert.equal(issueProblem(result.issues[0]), "is required");
+ * ```
+ */
+export function issueProblem(issue: v.BaseIssue<unknown>): string {
+  const nested = v.getDotPath(issue) !== null;
+  if (issue.type === "strict_object" && issue.expected === "never") return "is not an option";
+  if (nested && issue.input === undefined && issue.kind === "schema") return "is required";
+  if (!nested && (issue.type === "object" || issue.type === "strict_object")) return "must be an object";
+  return issue.message;
 }

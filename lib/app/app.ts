@@ -1,32 +1,32 @@
 /**
- * The standalone server's parts, composed from its configuration: the
- * repository (Postgres server or embedded PGlite), the keys (configured or a
- * demo secret) and the handler. No runtime-specific code: `serve.ts` listens.
+ * The standalone server's parts, composed from its configuration: the keys
+ * (configured, or a demo secret), the repository (a Postgres server or
+ * embedded PGlite) and the handler. Nothing here listens: `main.ts` does.
  *
  * @module
  */
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import postgres from "postgres";
-import { ConfigError, type ServerConfig } from "./config.ts";
-import { createWorkspacesHandler, type FetchHandler, type HandlerEvent } from "../handler/handler.ts";
-import { jwksKeys } from "../auth/jwk.ts";
-import { type RemoteKeySet, remoteJwksKeys } from "../auth/jwks.ts";
-import { combineKeySets, type KeySet, secretKeys } from "../auth/keys.ts";
-import { pemKeys } from "../auth/pem.ts";
+import { combineKeySets, jwksKeys, type KeySet, pemKeys, type RemoteKeySet, remoteJwksKeys, secretKeys } from "../auth/mod.ts";
+import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandler } from "../handler/mod.ts";
+import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "../repository/mod.ts";
 import { DEMO_USER } from "../repository/demo.ts";
-import { openEmbeddedDatabase, pgliteRepository } from "../repository/pglite.ts";
-import { postgresRepository } from "../repository/postgres.ts";
-import type { WorkspaceRepository } from "../repository/repository.ts";
+import { openEmbeddedDatabase } from "../repository/pglite.ts";
+import { lockDataDir } from "../runtime/lock.ts";
+import { ConfigError, type ConfigProblem, type ServerConfig } from "./config.ts";
+import type { DatabaseUrl } from "./database_url.ts";
 
-/** A running lobby without its listener: what `serve.ts` puts on a port. */
+/** A running lobby without its listener. */
 export interface StandaloneApp {
-  /** The fetch handler. */
-  readonly handler: FetchHandler;
+  /** The handler. */
+  readonly handler: WorkspacesHandler;
   /** `"postgres"` with `DATABASE_URL`, else `"embedded"`. */
   readonly database: "postgres" | "embedded";
-  /** Set in demo mode (no key source configured at all): a demo user and a token for it. */
+  /** Where the data is, safe to print: the redacted URL, or the data directory. */
+  readonly databaseLabel: string;
+  /** Set in demo mode: a demo user and a token for it. */
   readonly demo: { readonly userId: string; readonly token: string; readonly expiresAt: number } | undefined;
-  /** Closes the database pool or the embedded database. */
+  /** Closes the database pool or the embedded database, and lets go of the data directory. */
   close(): Promise<void>;
 }
 
@@ -34,7 +34,7 @@ export interface StandaloneApp {
 export interface StandaloneOptions {
   /** The clock in epoch milliseconds. */
   readonly now: () => number;
-  /** Receives the handler's events (auth rejections, errors). */
+  /** Receives the handler's events (default: the handler's own log). */
   readonly log?: (event: HandlerEvent) => void;
 }
 
@@ -42,41 +42,35 @@ export interface StandaloneOptions {
 const DEMO_TOKEN_SECONDS = 24 * 60 * 60;
 
 /**
- * Opens the database and builds the handler for a configuration.
+ * Imports the keys, opens the database and builds the handler.
  *
- * With `DATABASE_URL` the schema is applied on the first call that reaches
- * the server, so lobby starts (and answers 503) while the database is down.
  * Every configured key source is used at once (a secret, PEM public keys,
- * an inline JWKS, a remote JWKS); a remote JWKS is fetched in the
- * background at start, and lobby answers 401 until its keys arrive. With no
- * key source at all it makes a random secret and a demo token.
+ * an inline JWK Set, a remote JWK Set), each imported once; a key that
+ * cannot be imported is a {@link ConfigError} naming its variable. A remote
+ * JWK Set is fetched in the background at start, and lobby answers 401
+ * until its keys arrive. With `DATABASE_URL` the schema is applied on the
+ * first call that reaches the server, so lobby starts (and answers 503)
+ * while the database is down. Embedded PGlite takes its data directory for
+ * itself (a lock file with this process id): a second server on the same
+ * directory is refused.
  *
- * @throws {ConfigError} If a configured key cannot be imported (the message
- *   names the variable, never the key).
+ * @throws {ConfigError} If a key cannot be imported or the data directory cannot be used.
  *
  * @example
  * ```ts
  * import { configFromEnvironment } from "./config.ts";
  * import { createStandaloneApp } from "./app.ts";
- * const app = await createStandaloneApp(configFromEnvironment({ LOBBY_DATA_DIR: "memory://" }), { now: Date.now });
+ * const config = configFromEnvironment({ DATABASE_URL: "postgres://lobby@127.0.0.1:1/none", JWT_SECRET: "a secret of at least thirty-two bytes!" });
+ * const app = await createStandaloneApp(config, { now: Date.now });
  * await app.close();
  * ```
  */
 export async function createStandaloneApp(config: ServerConfig, options: StandaloneOptions): Promise<StandaloneApp> {
-  const { sets: configured, remotes } = await _keySets(config, options.now);
-  const secret = configured.length === 0
-    ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)))
-    : undefined;
-  const keys = secret !== undefined
-    ? await secretKeys(secret)
-    : configured.length === 1
-    ? configured[0]!
-    : combineKeySets(...configured);
-  const { repository, close } = config.databaseUrl === undefined
-    ? await _embedded(config.dataDir)
-    : _server(config.databaseUrl);
+  const demoSecret = config.demo ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32))) : undefined;
+  const { keys, remotes } = demoSecret === undefined ? await configuredKeys(config, options.now) : { keys: await secretKeys(demoSecret), remotes: [] };
+  const store = config.databaseUrl === undefined ? await embedded(config.dataDir) : server(config.databaseUrl);
   const handler = createWorkspacesHandler({
-    repository,
+    repository: store.repository,
     auth: {
       keys,
       issuer: config.issuer,
@@ -93,48 +87,30 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   // Fetched now rather than on the first request; the handler is already
   // watching the key sets, so a failure reaches its log.
   for (const remote of remotes) void remote.refresh();
-  let demo: StandaloneApp["demo"];
-  if (secret !== undefined) {
-    const issuedAt = Math.floor(options.now() / 1000);
-    // The demo token passes every configured check, JWT_MAX_AGE and JWT_TYPE included.
-    const expiresAt = issuedAt + Math.min(DEMO_TOKEN_SECONDS, config.maxAgeSeconds ?? DEMO_TOKEN_SECONDS);
-    const claims: Record<string, unknown> = {
-      [config.subjectClaim]: DEMO_USER,
-      iat: issuedAt,
-      exp: expiresAt,
-    };
-    if (config.issuer !== undefined) claims.iss = config.issuer[0];
-    if (config.audience !== undefined) claims.aud = config.audience[0];
-    demo = { userId: DEMO_USER, token: await _signHs256(secret, claims, config.type ?? "JWT"), expiresAt };
-  }
   return {
     handler,
     database: config.databaseUrl === undefined ? "embedded" : "postgres",
-    demo,
-    close,
+    databaseLabel: store.label,
+    demo: demoSecret === undefined ? undefined : await demoToken(config, demoSecret, options.now),
+    close: store.close,
   };
 }
 
-// The key sets the configuration names, each imported once; a key that
-// cannot be imported is a configuration error naming its variable.
-async function _keySets(
-  config: ServerConfig,
-  now: () => number,
-): Promise<{ sets: KeySet[]; remotes: RemoteKeySet[] }> {
+// The key sets the configuration names, each imported once; every key
+// that cannot be imported is reported, naming its variable.
+async function configuredKeys(config: ServerConfig, now: () => number): Promise<{ keys: KeySet; remotes: RemoteKeySet[] }> {
   const sets: KeySet[] = [];
   const remotes: RemoteKeySet[] = [];
+  const problems: ConfigProblem[] = [];
   async function add(variable: string, make: () => Promise<KeySet> | KeySet): Promise<void> {
     try {
       sets.push(await make());
     } catch (error) {
-      // The key functions' messages never contain key material.
-      throw new ConfigError([`${variable} ${(error as Error).message.replace(/^\w+: /, "")}`]);
+      problems.push(keyProblem(variable, error));
     }
   }
   if (config.secret !== undefined) await add("JWT_SECRET", () => secretKeys(config.secret!));
-  if (config.publicKey !== undefined) {
-    await add("JWT_PUBLIC_KEY", () => pemKeys(config.publicKey!, { alg: config.publicKeyAlg }));
-  }
+  if (config.publicKey !== undefined) await add("JWT_PUBLIC_KEY", () => pemKeys(config.publicKey!, { alg: config.publicKeyAlg }));
   if (config.jwks !== undefined) await add("JWT_JWKS", () => jwksKeys(config.jwks!));
   if (config.jwksUrl !== undefined) {
     await add("JWT_JWKS_URL", () => {
@@ -148,33 +124,85 @@ async function _keySets(
       return remote;
     });
   }
-  return { sets, remotes };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { keys: sets.length === 1 ? sets[0]! : combineKeySets(...sets), remotes };
 }
 
-async function _embedded(dataDir: string): Promise<{ repository: WorkspaceRepository; close: () => Promise<void> }> {
-  const db = await openEmbeddedDatabase(dataDir === "memory://" ? undefined : dataDir);
-  return { repository: pgliteRepository(db), close: () => db.close() };
+// The key functions' messages never contain key material.
+function keyProblem(variable: string, error: unknown): ConfigProblem {
+  if (!(error instanceof TypeError)) throw error;
+  return { variable, problem: error.message };
 }
 
-function _server(url: string): { repository: WorkspaceRepository; close: () => Promise<void> } {
-  const sql = postgres(url, {
+interface Store {
+  readonly repository: WorkspaceRepository;
+  readonly label: string;
+  close(): Promise<void>;
+}
+
+async function embedded(dataDir: string): Promise<Store> {
+  if (dataDir.startsWith("memory://")) {
+    const db = await openEmbeddedDatabase(undefined);
+    return { repository: pgliteRepository(db), label: "embedded PGlite in memory", close: () => db.close() };
+  }
+  const lock = await lockDataDir(dataDir);
+  if (!lock.ok) throw new ConfigError([{ variable: "LOBBY_DATA_DIR", problem: lock.problem }]);
+  try {
+    const db = await openEmbeddedDatabase(dataDir);
+    return {
+      repository: pgliteRepository(db),
+      label: `embedded PGlite in ${dataDir}`,
+      close: async () => {
+        await db.close();
+        await lock.release();
+      },
+    };
+  } catch {
+    await lock.release();
+    // PGlite's own errors carry its compiled source; none of it helps here.
+    throw new ConfigError([{
+      variable: "LOBBY_DATA_DIR",
+      problem: `(${dataDir}) holds no database PGlite can open: it may be damaged or from another version; ` +
+        "move it away to start with fresh demo data, or point LOBBY_DATA_DIR elsewhere",
+    }]);
+  }
+}
+
+function server(url: DatabaseUrl): Store {
+  const sql = postgres({
+    host: url.hosts as string[],
+    port: url.ports as number[],
+    user: url.user,
+    password: url.password,
+    database: url.database,
+    ssl: url.sslmode === undefined || url.sslmode === "disable" ? false : url.sslmode === "verify-ca" ? "verify-full" : url.sslmode as "require",
+    prepare: url.prepare,
     max: 10,
     connect_timeout: 3,
     idle_timeout: 60,
     onnotice: () => {},
-    connection: { application_name: "lobby", statement_timeout: 5000 },
+    connection: { application_name: url.applicationName ?? "lobby", statement_timeout: 5000 },
   });
   return {
     repository: postgresRepository(sql, { applySchema: true }),
+    label: `Postgres at ${url.redacted}`,
     close: () => sql.end({ timeout: 5 }),
   };
 }
 
-async function _signHs256(secret: string, claims: Record<string, unknown>, typ: string): Promise<string> {
+async function demoToken(config: ServerConfig, secret: string, now: () => number): Promise<NonNullable<StandaloneApp["demo"]>> {
+  const issuedAt = Math.floor(now() / 1000);
+  // The demo token passes every configured check, JWT_MAX_AGE and JWT_TYPE included.
+  const expiresAt = issuedAt + Math.min(DEMO_TOKEN_SECONDS, config.maxAgeSeconds ?? DEMO_TOKEN_SECONDS);
+  const claims: Record<string, unknown> = { [config.subjectClaim]: DEMO_USER, iat: issuedAt, exp: expiresAt };
+  if (config.issuer !== undefined) claims.iss = config.issuer[0];
+  if (config.audience !== undefined) claims.aud = config.audience[0];
+  return { userId: DEMO_USER, token: await signHs256(secret, claims, config.type ?? "JWT"), expiresAt };
+}
+
+async function signHs256(secret: string, claims: Record<string, unknown>, typ: string): Promise<string> {
   const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const header = encodeBase64urlNoPadding(encoder.encode(JSON.stringify({ alg: "HS256", typ })));
   const payload = encodeBase64urlNoPadding(encoder.encode(JSON.stringify(claims)));
   const input = `${header}.${payload}`;

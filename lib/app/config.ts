@@ -5,10 +5,9 @@
  * @module
  */
 import * as v from "valibot";
-import { jwkFingerprint } from "../auth/jwk.ts";
-import { isJwksUrlAllowed } from "../auth/jwks.ts";
-import { PUBLIC_KEY_ALGORITHMS, type PublicKeyAlgorithm } from "../auth/keys.ts";
-import { parsePublicKeyPem } from "../auth/pem.ts";
+import { issueProblem } from "../_options.ts";
+import { isJwksUrlAllowed, PUBLIC_KEY_ALGORITHMS, type PublicKeyAlgorithm } from "../auth/mod.ts";
+import { type DatabaseUrl, parseDatabaseUrl } from "./database_url.ts";
 
 /** The standalone server's settings, after checking. */
 export interface ServerConfig {
@@ -16,11 +15,13 @@ export interface ServerConfig {
   readonly port: number;
   /** `HOST`: interface to listen on (default `127.0.0.1`). */
   readonly host: string;
-  /** `DATABASE_URL`: a Postgres server; absent means embedded PGlite. */
-  readonly databaseUrl: string | undefined;
+  /** `DATABASE_URL`: a Postgres server, read by lobby; absent means embedded PGlite. */
+  readonly databaseUrl: DatabaseUrl | undefined;
+  /** No key source and no `DATABASE_URL`: a random secret and demo tokens, over the embedded demo data. */
+  readonly demo: boolean;
   /** `LOBBY_DATA_DIR`: where embedded PGlite keeps its files (default `.lobby/pglite`; `memory://` keeps nothing). */
   readonly dataDir: string;
-  /** `JWT_SECRET`: the HMAC secret; absent means demo mode with a random one. */
+  /** `JWT_SECRET`: the HMAC secret, at least 32 bytes. */
   readonly secret: string | undefined;
   /** `JWT_ISSUER`: accepted issuers, comma-separated. */
   readonly issuer: readonly string[] | undefined;
@@ -60,114 +61,174 @@ export interface ServerConfig {
   readonly maxConnections: number;
 }
 
+/** One thing wrong with the configuration, as data. */
+export interface ConfigProblem {
+  /** The variable to fix. */
+  readonly variable: string;
+  /** Other variables involved, such as the algorithm of a key that does not fit it. */
+  readonly with?: readonly string[];
+  /** What is wrong, a sentence that reads after the variable's name; never a secret's value. */
+  readonly problem: string;
+}
+
 /**
- * A configuration that cannot start a server. The message lists every
- * problem, one per line, and never repeats a secret's value.
+ * Writes a problem as one line: `VARIABLE (with OTHER) problem`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatProblem } from "./config.ts";
+ * assert.equal(formatProblem({ variable: "PORT", problem: "must be an integer from 0 to 65535" }), "PORT must be an integer from 0 to 65535");
+ * ```
+ */
+export function formatProblem({ variable, with: others, problem }: ConfigProblem): string {
+  return others === undefined || others.length === 0 ? `${variable} ${problem}` : `${variable} (with ${others.join(", ")}) ${problem}`;
+}
+
+/**
+ * A configuration that cannot start a server. `problems` lists every
+ * problem found, as data; the message has one line per problem and never
+ * repeats a secret's value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { ConfigError } from "./config.ts";
- * new ConfigError(["PORT must be an integer from 0 to 65535"]).problems.length; // 1
+ * const error = new ConfigError([{ variable: "PORT", problem: "must be an integer from 0 to 65535" }]);
+ * assert.deepEqual(error.lines, ["PORT must be an integer from 0 to 65535"]);
  * ```
  */
 export class ConfigError extends Error {
-  /** One sentence per bad variable. */
-  readonly problems: readonly string[];
+  /** Every problem found. */
+  readonly problems: readonly ConfigProblem[];
+  /** Each problem as one line. */
+  readonly lines: readonly string[];
   /** Builds the error from its problems. */
-  constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  constructor(problems: readonly ConfigProblem[]) {
+    const lines = problems.map(formatProblem);
+    super(`Invalid configuration:\n${lines.map((line) => `  - ${line}`).join("\n")}`);
     this.name = "ConfigError";
     this.problems = problems;
+    this.lines = lines;
   }
 }
 
-const _claimName = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,64}$/, "must be 1-64 visible ASCII characters"));
-const _list = v.pipe(
+const KEY_VARIABLES = ["JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL"] as const;
+// Values of these are never shown back, even when they are wrong.
+const SECRET = new Set(["JWT_SECRET", "DATABASE_URL", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL"]);
+const encoder = new TextEncoder();
+
+const claimName = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,64}$/, "must be 1-64 visible ASCII characters"));
+const list = v.pipe(
   v.string(),
   v.transform((text) => text.split(",").map((item) => item.trim()).filter((item) => item !== "")),
   v.minLength(1, "must list at least one value"),
 );
-const _integer = (min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d{1,6}$/, `must be an integer from ${min} to ${max}`),
-    v.transform(Number),
-    v.minValue(min, `must be an integer from ${min} to ${max}`),
-    v.maxValue(max, `must be an integer from ${min} to ${max}`),
-  );
+const integer = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return v.pipe(v.string(), v.regex(/^\d{1,7}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
+};
+const databaseUrl = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseDatabaseUrl(dataset.value);
+    if (parsed.ok) return parsed.url;
+    addIssue({ message: parsed.problem });
+    return NEVER;
+  }),
+);
 
-const _environment = v.object({
-  PORT: v.optional(_integer(0, 65535), "8080"),
+const ENVIRONMENT = v.object({
+  PORT: v.optional(integer(0, 65535), "8080"),
   HOST: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:\-[\]]{1,253}$/, "must be a host name or IP address")), "127.0.0.1"),
-  DATABASE_URL: v.optional(
-    v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL")),
-  ),
-  LOBBY_DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty")), ".lobby/pglite"),
-  JWT_SECRET: v.optional(v.pipe(v.string(), v.minLength(1, "must not be empty"))),
-  JWT_ISSUER: v.optional(_list),
-  JWT_AUDIENCE: v.optional(_list),
-  JWT_CLOCK_SKEW: v.optional(_integer(0, 3600), "30"),
-  JWT_SUBJECT_CLAIM: v.optional(_claimName, "sub"),
-  JWT_CLIENT_HASH_CLAIM: v.optional(_claimName, "chash"),
-  JWT_PUBLIC_KEY: v.optional(v.string()),
-  JWT_PUBLIC_KEY_ALG: v.optional(
-    v.picklist(PUBLIC_KEY_ALGORITHMS, `must be one of ${PUBLIC_KEY_ALGORITHMS.join(", ")}`),
-  ),
-  JWT_JWKS: v.optional(v.string()),
-  JWT_JWKS_URL: v.optional(
+  DATABASE_URL: v.optional(databaseUrl),
+  LOBBY_DATA_DIR: v.optional(v.string(), ".lobby/pglite"),
+  JWT_SECRET: v.optional(
     v.pipe(
       v.string(),
-      v.check((url) => isJwksUrlAllowed(url), "must be an https:// URL (http:// only for localhost)"),
+      v.check(
+        (secret) => encoder.encode(secret).length >= 32,
+        "must be at least 32 bytes (RFC 7518 section 3.2); make one with: openssl rand -base64 32",
+      ),
     ),
   ),
-  JWT_JWKS_MIN_AGE: v.optional(_integer(0, 604800), "60"),
-  JWT_JWKS_MAX_AGE: v.optional(_integer(0, 604800), "86400"),
-  JWT_JWKS_COOLDOWN: v.optional(_integer(0, 3600), "30"),
+  JWT_ISSUER: v.optional(list),
+  JWT_AUDIENCE: v.optional(list),
+  JWT_CLOCK_SKEW: v.optional(integer(0, 3600), "30"),
+  JWT_SUBJECT_CLAIM: v.optional(claimName, "sub"),
+  JWT_CLIENT_HASH_CLAIM: v.optional(claimName, "chash"),
+  JWT_PUBLIC_KEY: v.optional(v.string()),
+  JWT_PUBLIC_KEY_ALG: v.optional(v.picklist(PUBLIC_KEY_ALGORITHMS, `must be one of ${PUBLIC_KEY_ALGORITHMS.join(", ")}`)),
+  JWT_JWKS: v.optional(v.string()),
+  JWT_JWKS_URL: v.optional(
+    v.pipe(v.string(), v.check((url) => isJwksUrlAllowed(url), "must be an https:// URL (http:// only for localhost)")),
+  ),
+  JWT_JWKS_MIN_AGE: v.optional(integer(0, 604800), "60"),
+  JWT_JWKS_MAX_AGE: v.optional(integer(0, 604800), "86400"),
+  JWT_JWKS_COOLDOWN: v.optional(integer(0, 3600), "30"),
   JWT_TYPE: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,128}$/, "must be 1-128 visible ASCII characters, such as at+jwt"))),
-  JWT_MAX_AGE: v.optional(_integer(1, 31536000)),
-  SHUTDOWN_TIMEOUT: v.optional(_integer(0, 3600), "10"),
-  HTTP_HEADERS_TIMEOUT: v.optional(_integer(1, 3600), "10"),
-  HTTP_REQUEST_TIMEOUT: v.optional(_integer(1, 3600), "30"),
-  HTTP_MAX_CONNECTIONS: v.optional(_integer(1, 1000000), "1024"),
+  JWT_MAX_AGE: v.optional(integer(1, 31536000)),
+  SHUTDOWN_TIMEOUT: v.optional(integer(0, 3600), "10"),
+  HTTP_HEADERS_TIMEOUT: v.optional(integer(1, 3600), "10"),
+  HTTP_REQUEST_TIMEOUT: v.optional(integer(1, 3600), "30"),
+  HTTP_MAX_CONNECTIONS: v.optional(integer(1, 1000000), "1024"),
 });
 
-// Values of these are never shown back, even when they are wrong.
-const _SECRET = new Set(["JWT_SECRET", "DATABASE_URL", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL"]);
-
 /**
- * Reads the server's configuration from an environment. Empty variables
- * count as unset, as shells often export `VAR=`.
+ * Reads the server's configuration from an environment. A variable set to
+ * the empty string is a mistake (a shell's `VAR=`), never "unset", and is
+ * refused. Keys are not read here: they are imported once, when the app
+ * is made (see `createStandaloneApp`).
  *
  * @param env The environment, e.g. `process.env` or `Deno.env.toObject()`.
  * @returns The checked configuration.
  * @throws {ConfigError} listing every bad variable.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { configFromEnvironment } from "./config.ts";
- * configFromEnvironment({ PORT: "9000" }).port; // 9000
+ * assert.equal(configFromEnvironment({ PORT: "9000" }).port, 9000);
+ * assert.equal(configFromEnvironment({}).demo, true);
  * ```
  */
 export function configFromEnvironment(env: Readonly<Record<string, string | undefined>>): ServerConfig {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(_environment.entries)) {
-    const value = env[key];
-    if (value !== undefined && value !== "") input[key] = value;
+  const problems: ConfigProblem[] = [];
+  for (const variable of Object.keys(ENVIRONMENT.entries)) {
+    const value = env[variable];
+    if (value === "") problems.push({ variable, problem: "is empty: unset it, or give it a value" });
+    else if (value !== undefined) input[variable] = value;
   }
-  const parsed = v.safeParse(_environment, input);
-  const failed = new Set<string>();
-  const problems = parsed.success ? [] : parsed.issues.map((issue) => {
-    const key = v.getDotPath(issue) ?? "environment";
-    failed.add(key);
-    const shown = _SECRET.has(key) || input[key] === undefined ? "" : ` (got ${JSON.stringify(input[key].slice(0, 80))})`;
-    return `${key} ${issue.message}${shown}`;
-  });
-  problems.push(..._keyProblems(input, failed));
+  const parsed = v.safeParse(ENVIRONMENT, input);
+  if (!parsed.success) {
+    for (const issue of parsed.issues) {
+      const variable = v.getDotPath(issue) ?? "environment";
+      const shown = SECRET.has(variable) || input[variable] === undefined ? "" : ` (got ${JSON.stringify(input[variable].slice(0, 80))})`;
+      problems.push({ variable, problem: `${issueProblem(issue)}${shown}` });
+    }
+  }
+  const keysGiven = KEY_VARIABLES.some((variable) => input[variable] !== undefined);
+  if (input.JWT_PUBLIC_KEY_ALG !== undefined && input.JWT_PUBLIC_KEY === undefined) {
+    problems.push({ variable: "JWT_PUBLIC_KEY_ALG", problem: "is set without JWT_PUBLIC_KEY" });
+  }
+  if (input.DATABASE_URL !== undefined && !keysGiven) {
+    problems.push({
+      variable: "JWT_SECRET",
+      problem: "or another key is needed with DATABASE_URL: set JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS or JWT_JWKS_URL " +
+        "(demo mode, with a random secret and demo data, runs only without DATABASE_URL)",
+    });
+  }
+  if (parsed.success && parsed.output.JWT_JWKS_MAX_AGE < parsed.output.JWT_JWKS_MIN_AGE) {
+    problems.push({ variable: "JWT_JWKS_MAX_AGE", problem: "must not be below JWT_JWKS_MIN_AGE" });
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.output;
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    demo: !keysGiven && e.DATABASE_URL === undefined,
     dataDir: e.LOBBY_DATA_DIR,
     secret: e.JWT_SECRET,
     issuer: e.JWT_ISSUER,
@@ -189,57 +250,4 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     requestTimeoutSeconds: e.HTTP_REQUEST_TIMEOUT,
     maxConnections: e.HTTP_MAX_CONNECTIONS,
   };
-}
-
-// The checks that span variables or read key material, on the raw values
-// (so that one ConfigError lists every problem), skipping a variable whose
-// own format is already reported. Messages never repeat the keys.
-function _keyProblems(input: Readonly<Record<string, string>>, failed: ReadonlySet<string>): string[] {
-  const problems: string[] = [];
-  const pem = input.JWT_PUBLIC_KEY;
-  const alg = failed.has("JWT_PUBLIC_KEY_ALG") ? undefined : input.JWT_PUBLIC_KEY_ALG as PublicKeyAlgorithm | undefined;
-  if (pem !== undefined) {
-    try {
-      parsePublicKeyPem(pem, alg);
-    } catch (error) {
-      const message = (error as Error).message;
-      // A mismatch between key and algorithm is as much JWT_PUBLIC_KEY_ALG's.
-      const names = / verifies |RS256…PS512|cannot verify/.test(message) ? "JWT_PUBLIC_KEY (with JWT_PUBLIC_KEY_ALG)" : "JWT_PUBLIC_KEY";
-      problems.push(`${names} ${message}`);
-    }
-  } else if (input.JWT_PUBLIC_KEY_ALG !== undefined) {
-    problems.push("JWT_PUBLIC_KEY_ALG is set without JWT_PUBLIC_KEY");
-  }
-  if (input.JWT_JWKS !== undefined) {
-    const problem = _jwksProblem(input.JWT_JWKS);
-    if (problem !== null) problems.push(`JWT_JWKS ${problem}`);
-  }
-  if (!failed.has("JWT_JWKS_MIN_AGE") && !failed.has("JWT_JWKS_MAX_AGE")) {
-    if (Number(input.JWT_JWKS_MAX_AGE ?? "86400") < Number(input.JWT_JWKS_MIN_AGE ?? "60")) {
-      problems.push("JWT_JWKS_MAX_AGE must not be below JWT_JWKS_MIN_AGE");
-    }
-  }
-  return problems;
-}
-
-function _jwksProblem(text: string): string | null {
-  let jwks: unknown;
-  try {
-    jwks = JSON.parse(text);
-  } catch {
-    return "is not valid JSON";
-  }
-  const keys = (jwks as { keys?: unknown } | null)?.keys;
-  if (typeof jwks !== "object" || Array.isArray(jwks) || !Array.isArray(keys)) {
-    return "must be a JSON object with a keys array";
-  }
-  for (const key of keys) {
-    try {
-      jwkFingerprint(key);
-      return null;
-    } catch {
-      // Unusable entries are skipped, as issuers mix in encryption keys.
-    }
-  }
-  return "has no usable public signature key (RSA, EC P-256/P-384/P-521 or Ed25519, without d)";
 }

@@ -15,6 +15,7 @@ t.test("configFromEnvironment: defaults with an empty environment", async (t) =>
     port: 8080,
     host: "127.0.0.1",
     databaseUrl: undefined,
+    demo: true,
     dataDir: ".lobby/pglite",
     secret: undefined,
     issuer: undefined,
@@ -44,7 +45,7 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     HOST: "::1",
     DATABASE_URL: "postgresql://u:p@db:5432/app",
     LOBBY_DATA_DIR: "/var/lib/lobby",
-    JWT_SECRET: "s",
+    JWT_SECRET: "s".repeat(32),
     JWT_ISSUER: "https://a.example, https://b.example ,",
     JWT_AUDIENCE: "workspaces",
     JWT_CLOCK_SKEW: "0",
@@ -65,12 +66,14 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     HTTP_MAX_CONNECTIONS: "64",
     UNRELATED: "ignored",
   });
-  t.same(config, {
+  t.match(config.databaseUrl, { hosts: ["db"], ports: [5432], user: "u", password: "p", database: "app", redacted: "postgresql://u:***@db:5432/app" });
+  t.same({ ...config, databaseUrl: "(checked above)" }, {
     port: 0,
     host: "::1",
-    databaseUrl: "postgresql://u:p@db:5432/app",
+    databaseUrl: "(checked above)",
+    demo: false,
     dataDir: "/var/lib/lobby",
-    secret: "s",
+    secret: "s".repeat(32),
     issuer: ["https://a.example", "https://b.example"],
     audience: ["workspaces"],
     clockSkewSeconds: 0,
@@ -92,11 +95,61 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
   });
 });
 
-t.test("configFromEnvironment: empty variables count as unset", async (t) => {
-  const config = configFromEnvironment({ PORT: "", JWT_SECRET: "", DATABASE_URL: "" });
-  t.equal(config.port, 8080);
-  t.equal(config.secret, undefined);
-  t.equal(config.databaseUrl, undefined);
+t.test("configFromEnvironment: an empty variable is a mistake, never unset", async (t) => {
+  const error = t.throws(() => configFromEnvironment({ PORT: "", JWT_SECRET: "", DATABASE_URL: "" })) as ConfigError;
+  t.strictSame(error.lines, [
+    "PORT is empty: unset it, or give it a value",
+    "DATABASE_URL is empty: unset it, or give it a value",
+    "JWT_SECRET is empty: unset it, or give it a value",
+  ]);
+});
+
+t.test("configFromEnvironment: HMAC secrets of fewer than 32 bytes are refused", async (t) => {
+  t.throws(() => configFromEnvironment({ JWT_SECRET: "a" }), /JWT_SECRET must be at least 32 bytes/);
+  t.throws(() => configFromEnvironment({ JWT_SECRET: "x".repeat(31) }), /JWT_SECRET must be at least 32 bytes/);
+  t.equal(configFromEnvironment({ JWT_SECRET: "x".repeat(32) }).secret, "x".repeat(32));
+  t.equal(configFromEnvironment({ JWT_SECRET: "é".repeat(16) }).secret?.length, 16, "bytes, not characters");
+  const error = t.throws(() => configFromEnvironment({ JWT_SECRET: "hunter2" })) as ConfigError;
+  t.notOk(error.message.includes("hunter2"), "the secret is never shown");
+});
+
+t.test("configFromEnvironment: demo mode only with no key and no DATABASE_URL", async (t) => {
+  t.equal(configFromEnvironment({}).demo, true);
+  t.equal(configFromEnvironment({ JWT_SECRET: "x".repeat(32) }).demo, false, "a key ends demo mode");
+  const error = t.throws(() => configFromEnvironment({ DATABASE_URL: "postgres://app:hunter2@db/app" })) as ConfigError;
+  t.equal(error.lines.length, 1);
+  t.match(error.lines[0], /^JWT_SECRET or another key is needed with DATABASE_URL: set JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS or JWT_JWKS_URL/);
+  t.notOk(error.message.includes("hunter2"));
+  t.equal(configFromEnvironment({ DATABASE_URL: "postgres://db/app", JWT_JWKS_URL: "https://id.example/jwks" }).demo, false);
+});
+
+t.test("configFromEnvironment: DATABASE_URL is read by lobby, and no message shows its password", async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ["postgres://app:pa#ss@db:5432/app", /^DATABASE_URL has a # \(write it as %23 in a password\)$/],
+    ["postgres://app:hunter2@db:54x32/app", /^DATABASE_URL has a host that is not a name/],
+    ["postgres://app:hunter2@db:99999/app", /^DATABASE_URL has a port outside 1-65535$/],
+    ["postgres://app:100%hunter2@db/app", /^DATABASE_URL has a % in the password that is not followed by two hex digits/],
+    ["postgres://app:hunter2@db/app?sslmode=sometimes", /^DATABASE_URL has sslmode=sometimes/],
+    ["postgres://app:hunter2@db/app?password=hunter2", /^DATABASE_URL has a parameter lobby does not know \(password\)/],
+    ["postgres://app:hunter2@/app", /^DATABASE_URL has no host$/],
+    ["mysql://root:hunter2@db/app", /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/],
+    ["postgres://app:hunter2@db/a/b", /^DATABASE_URL has a database name that is not one path segment$/],
+  ];
+  for (const [url, message] of cases) {
+    const error = t.throws(() => configFromEnvironment({ DATABASE_URL: url, JWT_SECRET: "x".repeat(32) }), url) as ConfigError;
+    t.equal(error.lines.length, 1, url);
+    t.match(error.lines[0], message, url);
+    t.notOk(error.message.includes("hunter2"), `${url}: the password is never shown`);
+  }
+  const parsed = configFromEnvironment({
+    DATABASE_URL: "postgresql://app:s%23cret%25@[::1]:6432,db2/lobby?sslmode=require&application_name=lobby-a&prepare=false",
+    JWT_SECRET: "x".repeat(32),
+  }).databaseUrl!;
+  t.strictSame(parsed.hosts, ["::1", "db2"]);
+  t.strictSame(parsed.ports, [6432, 5432]);
+  t.equal(parsed.password, "s#cret%");
+  t.equal(parsed.prepare, false);
+  t.equal(parsed.redacted, "postgresql://app:***@[::1]:6432,db2/lobby");
 });
 
 t.test("configFromEnvironment: names every bad variable, never echoes a secret", async (t) => {
@@ -108,18 +161,18 @@ t.test("configFromEnvironment: names every bad variable, never echoes a secret",
       JWT_CLOCK_SKEW: "3601",
       JWT_ISSUER: " , ",
       JWT_SUBJECT_CLAIM: "has space",
-      JWT_PUBLIC_KEY: "-----BEGIN PUBLIC KEY-----",
+      JWT_SECRET: "hunter2",
     })
   ) as ConfigError;
   t.ok(error instanceof ConfigError);
-  const lines = error.problems;
+  const lines = error.lines;
   t.match(lines.find((l) => l.startsWith("PORT")), /^PORT must be an integer from 0 to 65535 \(got "80a"\)$/);
   t.match(lines.find((l) => l.startsWith("HOST")), /^HOST must be a host name or IP address/);
   t.match(lines.find((l) => l.startsWith("DATABASE_URL")), /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL$/);
   t.match(lines.find((l) => l.startsWith("JWT_CLOCK_SKEW")), /integer from 0 to 3600/);
   t.match(lines.find((l) => l.startsWith("JWT_ISSUER")), /at least one value/);
   t.match(lines.find((l) => l.startsWith("JWT_SUBJECT_CLAIM")), /visible ASCII/);
-  t.match(lines.find((l) => l.startsWith("JWT_PUBLIC_KEY")), /^JWT_PUBLIC_KEY must contain a -----BEGIN PUBLIC KEY----- block$/);
+  t.match(lines.find((l) => l.startsWith("JWT_SECRET")), /^JWT_SECRET must be at least 32 bytes/);
   t.equal(lines.length, 7);
   t.notOk(error.message.includes("hunter2"), "a database password is never shown");
   t.match(error.message, /^Invalid configuration:\n {2}- /);
@@ -233,7 +286,8 @@ t.test("createStandaloneApp uses every configured key source at once, and no dem
 });
 
 t.test("createStandaloneApp makes a demo token only when no key source is configured", async (t) => {
-  const app = await createStandaloneApp(configFromEnvironment({ DATABASE_URL: NO_DATABASE, JWT_TYPE: "at+jwt", JWT_MAX_AGE: "600" }), {
+  // Demo mode needs no DATABASE_URL: the embedded database, in memory here.
+  const app = await createStandaloneApp(configFromEnvironment({ LOBBY_DATA_DIR: "memory://", JWT_TYPE: "at+jwt", JWT_MAX_AGE: "600" }), {
     now: () => NOW_S * 1000,
   });
   t.teardown(() => app.close());
