@@ -202,7 +202,9 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Work
       return reply.unauthorized("invalid_token", reason === "expired" || reason === "too_old");
     }
     const { userId, clientHash } = verified.principal;
-    if (dialect === "system" && clientHash !== null && !clientHashMatches(clientHash, request.headers.get("x-client-hash"))) {
+    // A token bound to a device is bound in both dialects: they list the
+    // same workspaces, so checking one only would be bypassed by the URL.
+    if (clientHash !== null && !clientHashMatches(clientHash, request.headers.get("x-client-hash"))) {
       log({ event: "auth_rejected", dialect, reason: "client_hash_mismatch" });
       return reply.unauthorized("invalid_token", false);
     }

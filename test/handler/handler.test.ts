@@ -337,7 +337,22 @@ t.test("system dialect: a token bound by chash needs the matching X-Client-Hash"
   }
   t.ok(events.some((e) => e.reason === "client_hash_mismatch"), "logged with a reason code");
   const unbound = await handler(get(SYSTEM, { authorization: `Bearer ${await token()}`, "x-client-hash": "anything" }));
-  t.equal(unbound.status, 200, "a token without chash ignores the header");
+  t.equal(unbound.status, 200, "a token without chash ignores the header");});
+
+t.test("uptimer dialect: a token bound by chash is bound there too", async (t) => {
+  const { handler, events } = await makeHandler();
+  const bound = `Bearer ${await token({ chash: "device-fingerprint-1" })}`;
+  t.equal((await handler(get(UPTIMER, { authorization: bound, "x-client-hash": "device-fingerprint-1" }))).status, 200);
+  for (const presented of [undefined, "device-fingerprint-2", ""]) {
+    const headers: Record<string, string> = { authorization: bound };
+    if (presented !== undefined) headers["x-client-hash"] = presented;
+    const response = await handler(get(UPTIMER, headers));
+    t.equal(response.status, 401, `rejects ${JSON.stringify(presented)}`);
+    t.equal((await response.json()).error.code, 1003);
+    t.match(response.headers.get("www-authenticate"), /error="invalid_token"/);
+  }
+  t.ok(events.some((e) => e.reason === "client_hash_mismatch" && e.dialect === "uptimer"), "logged with a reason code");
+  t.equal((await handler(get(UPTIMER, { authorization: `Bearer ${await token()}` }))).status, 200, "an unbound token needs no header");
 });
 
 t.test("the verified-token cache never bypasses the X-Client-Hash binding", async (t) => {
