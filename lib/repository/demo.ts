@@ -1,7 +1,8 @@
 /**
- * Demo data for the embedded database: the example workspaces of both seeds,
- * plus one suspended sandbox and one soft-deleted workspace, and four users
- * whose listings show every case.
+ * Demo data for the embedded database: the example workspaces the system
+ * and uptimer APIs show in their documentation, plus one suspended sandbox
+ * and one soft-deleted workspace, and four users whose listings show every
+ * case.
  *
  * @module
  */
@@ -14,32 +15,35 @@ import type { SqlRunner } from "./schema.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEMO_USER } from "./demo.ts";
- * DEMO_USER; // "demo-user"
+ * assert.equal(DEMO_USER, "demo-user");
  * ```
  */
 export const DEMO_USER = "demo-user" as const;
 
 /**
- * Lists exactly the system seed's two workspaces: owner of
+ * Lists exactly the two workspaces of the system API's example: owner of
  * `WS_INVITE_TEST_001`, member of `WS_INVITE_TEST_002`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEMO_SYSTEM_USER } from "./demo.ts";
- * DEMO_SYSTEM_USER; // "demo-system-user"
+ * assert.equal(DEMO_SYSTEM_USER, "demo-system-user");
  * ```
  */
 export const DEMO_SYSTEM_USER = "demo-system-user" as const;
 
 /**
- * Lists exactly the uptimer seed's pair: owner of `ws_123456`, member of
- * `ws_789012`.
+ * Lists exactly the two workspaces of the uptimer API's example: owner of
+ * `ws_123456`, member of `ws_789012`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEMO_UPTIMER_USER } from "./demo.ts";
- * DEMO_UPTIMER_USER; // "demo-uptimer-user"
+ * assert.equal(DEMO_UPTIMER_USER, "demo-uptimer-user");
  * ```
  */
 export const DEMO_UPTIMER_USER = "demo-uptimer-user" as const;
@@ -49,8 +53,9 @@ export const DEMO_UPTIMER_USER = "demo-uptimer-user" as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEMO_EMPTY_USER } from "./demo.ts";
- * DEMO_EMPTY_USER; // "demo-empty-user"
+ * assert.equal(DEMO_EMPTY_USER, "demo-empty-user");
  * ```
  */
 export const DEMO_EMPTY_USER = "demo-empty-user" as const;
@@ -63,8 +68,9 @@ export const DEMO_EMPTY_USER = "demo-empty-user" as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEMO_SQL } from "./demo.ts";
- * DEMO_SQL.includes("WS_INVITE_TEST_001"); // true
+ * assert.ok(DEMO_SQL.includes("'WS_INVITE_TEST_001'"));
  * ```
  */
 export const DEMO_SQL: string = `INSERT INTO institutions (biz_id, name)
@@ -115,13 +121,20 @@ ON CONFLICT DO NOTHING;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PGlite } from "@electric-sql/pglite";
  * import { seedDemoData } from "./demo.ts";
  * import { applySchema } from "./schema.ts";
  * const db = await PGlite.create();
- * await applySchema((text) => db.exec(text));
- * await seedDemoData((text) => db.exec(text));
- * await db.close();
+ * try {
+ *   await applySchema((text) => db.exec(text));
+ *   await seedDemoData((text) => db.exec(text));
+ *   await seedDemoData((text) => db.exec(text));
+ *   const { rows } = await db.query("SELECT count(*)::int4 AS n FROM workspaces");
+ *   assert.deepEqual(rows, [{ n: 6 }]);
+ * } finally {
+ *   await db.close();
+ * }
  * ```
  */
 export async function seedDemoData(run: SqlRunner): Promise<void> {

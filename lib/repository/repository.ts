@@ -18,8 +18,10 @@ import type { WorkspaceMembership } from "./workspace.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { WorkspaceRepository } from "./repository.ts";
  * const empty: WorkspaceRepository = { listForUser: () => Promise.resolve([]) };
+ * assert.deepEqual(await empty.listForUser("demo-user"), []);
  * ```
  */
 export interface WorkspaceRepository {
@@ -34,9 +36,13 @@ export interface WorkspaceRepository {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RepositoryUnavailableError } from "./repository.ts";
- * const error = new RepositoryUnavailableError({ cause: new Error("ECONNREFUSED") });
- * error.name; // "RepositoryUnavailableError"
+ * const cause = new Error("connect ECONNREFUSED 10.0.0.5:5432");
+ * const error = new RepositoryUnavailableError({ cause });
+ * assert.equal(error.name, "RepositoryUnavailableError");
+ * assert.equal(error.message, "The workspace store is unavailable");
+ * assert.equal(error.cause, cause);
  * ```
  */
 export class RepositoryUnavailableError extends Error {

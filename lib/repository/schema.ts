@@ -1,15 +1,17 @@
 /**
- * The data model of DESIGN.md as an idempotent migration: an ordered list of
+ * lobby's data model as an idempotent migration: an ordered list of
  * statements, each safe to run again, applied in one transaction under an
  * advisory lock so that instances starting together do not race.
  *
- * Besides the three tables of DESIGN.md, which other systems write, the
+ * Three tables are shared with the other systems of the product, which
+ * write them: `institutions`, `workspaces` (soft-deleted by `deleted_at`)
+ * and `workspace_members` (a user's role in a workspace). Besides them the
  * migration keeps lobby's own read model, `lobby_listing`: one row per
  * listed membership (workspace not soft-deleted) with the workspace's
  * listing columns copied in, kept exact by triggers on `workspaces` and
  * `workspace_members`, and backfilled from the rows already there. The
  * listing then reads one covering index instead of joining two tables
- * (measured in `bench/REPORT.md`).
+ * (`bench/REPORT.md` compares the two).
  *
  * @module
  */
@@ -21,8 +23,12 @@
  *
  * @example
  * ```ts
- * import type { SqlRunner } from "./schema.ts";
- * const dryRun: SqlRunner = (text) => Promise.resolve(console.log(text));
+ * import assert from "node:assert/strict";
+ * import { applySchema, SCHEMA_SQL, type SqlRunner } from "./schema.ts";
+ * const sent: string[] = [];
+ * const dryRun: SqlRunner = (text) => Promise.resolve(sent.push(text));
+ * await applySchema(dryRun);
+ * assert.deepEqual(sent, [SCHEMA_SQL]);
  * ```
  */
 export type SqlRunner = (sqlText: string) => Promise<unknown>;
@@ -33,14 +39,14 @@ export type SqlRunner = (sqlText: string) => Promise<unknown>;
  * through `lobby_listing_oversized` instead, so no write of another system
  * can fail on lobby's index.
  */
-const _OVERSIZED_BYTES = 2000;
+const OVERSIZED_BYTES = 2000;
 
 /**
  * The read model's row for each membership selected by a WHERE clause that
  * follows, from the tables as other systems made them: the casts normalize
  * their column types (as the listing once did at read time).
  */
-const _COPY = `INSERT INTO lobby_listing (user_id, workspace_id, biz_id, institution_biz_id, entity_biz_id, name,
+const COPY = `INSERT INTO lobby_listing (user_id, workspace_id, biz_id, institution_biz_id, entity_biz_id, name,
       timezone, status, kind, extra_data, created_at, updated_at, role)
     SELECT m.user_id::text, m.workspace_id, w.biz_id::text, w.institution_biz_id::text, w.entity_biz_id::text,
       w.name::text, w.timezone::text, w.status::int8, w.kind::int8, w.extra_data::text, w.created_at::timestamptz,
@@ -49,7 +55,7 @@ const _COPY = `INSERT INTO lobby_listing (user_id, workspace_id, biz_id, institu
     JOIN workspaces AS w ON w.id = m.workspace_id`;
 
 /** The workspace columns the read model depends on, of the trigger record `row`. */
-function _copied(row: "NEW" | "OLD"): string {
+function copied(row: "NEW" | "OLD"): string {
   return ["biz_id", "institution_biz_id", "entity_biz_id", "name", "timezone", "status", "kind", "extra_data",
     "created_at", "updated_at"].map((column) => `${row}.${column}::text`).join(", ") + `, ${row}.deleted_at IS NULL`;
 }
@@ -62,8 +68,10 @@ function _copied(row: "NEW" | "OLD"): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SCHEMA_STEPS } from "./schema.ts";
- * SCHEMA_STEPS.length; // 11
+ * assert.equal(SCHEMA_STEPS.length, 11);
+ * assert.ok(SCHEMA_STEPS[0]?.startsWith("CREATE TABLE IF NOT EXISTS institutions"));
  * ```
  */
 export const SCHEMA_STEPS: readonly string[] = [
@@ -114,7 +122,7 @@ export const SCHEMA_STEPS: readonly string[] = [
   LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
   BEGIN
     DELETE FROM lobby_listing WHERE workspace_id = p_workspace_id;
-    ${_COPY} WHERE m.workspace_id = p_workspace_id AND w.deleted_at IS NULL AND m.user_id IS NOT NULL;
+    ${COPY} WHERE m.workspace_id = p_workspace_id AND w.deleted_at IS NULL AND m.user_id IS NOT NULL;
   END
   $fn$`,
   `CREATE OR REPLACE FUNCTION lobby_listing_refresh_member(p_user_id text, p_workspace_id bigint) RETURNS void
@@ -124,14 +132,14 @@ export const SCHEMA_STEPS: readonly string[] = [
     -- A concurrent update of the workspace then either commits first, and
     -- is copied here, or waits for this transaction and copies this row.
     PERFORM FROM workspaces WHERE id = p_workspace_id FOR SHARE;
-    ${_COPY} WHERE m.user_id = p_user_id AND m.workspace_id = p_workspace_id AND w.deleted_at IS NULL;
+    ${COPY} WHERE m.user_id = p_user_id AND m.workspace_id = p_workspace_id AND w.deleted_at IS NULL;
   END
   $fn$`,
   `CREATE OR REPLACE FUNCTION lobby_listing_rebuild() RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
   BEGIN
     TRUNCATE lobby_listing;
-    ${_COPY} WHERE w.deleted_at IS NULL AND m.user_id IS NOT NULL;
+    ${COPY} WHERE w.deleted_at IS NULL AND m.user_id IS NOT NULL;
   END
   $fn$`,
   // 8–10. The triggers' functions: recompute the rows of what changed.
@@ -145,7 +153,7 @@ export const SCHEMA_STEPS: readonly string[] = [
     ELSIF NEW.id::bigint IS DISTINCT FROM OLD.id::bigint THEN
       PERFORM lobby_listing_refresh_workspace(OLD.id::bigint);
       PERFORM lobby_listing_refresh_workspace(NEW.id::bigint);
-    ELSIF (${_copied("NEW")}) IS DISTINCT FROM (${_copied("OLD")}) THEN
+    ELSIF (${copied("NEW")}) IS DISTINCT FROM (${copied("OLD")}) THEN
       PERFORM lobby_listing_refresh_workspace(NEW.id::bigint);
     END IF;
     RETURN NULL;
@@ -180,7 +188,8 @@ export const SCHEMA_STEPS: readonly string[] = [
   // unseen: the read model is rebuilt from the tables, in this transaction,
   // after the triggers exist, so no write is lost in between (CREATE TRIGGER
   // waits for writers and holds them off until commit). A new table is
-  // indexed after its backfill, which is several times faster. No unique
+  // indexed after its backfill, so each index is built once from all the
+  // rows rather than updated for every row inserted. No unique
   // key: like the join it mirrors, it keeps a membership written twice into
   // tables made without keys twice.
   `DO $do$
@@ -206,7 +215,7 @@ export const SCHEMA_STEPS: readonly string[] = [
           octet_length(user_id) + coalesce(octet_length(biz_id), 0) + coalesce(octet_length(institution_biz_id), 0)
           + coalesce(octet_length(entity_biz_id), 0) + coalesce(octet_length(name), 0)
           + coalesce(octet_length(timezone), 0) + coalesce(octet_length(extra_data), 0)
-          + coalesce(octet_length(role), 0) > ${_OVERSIZED_BYTES}
+          + coalesce(octet_length(role), 0) > ${OVERSIZED_BYTES}
         ) STORED
       );
       stale := true;
@@ -258,16 +267,17 @@ export const SCHEMA_STEPS: readonly string[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SCHEMA_SQL } from "./schema.ts";
- * SCHEMA_SQL.startsWith("SELECT pg_advisory_xact_lock"); // true
+ * assert.ok(SCHEMA_SQL.startsWith("SELECT pg_advisory_xact_lock"));
  * ```
  */
 export const SCHEMA_SQL: string = ["SELECT pg_advisory_xact_lock(4210947631529118003)", ...SCHEMA_STEPS, ""].join(";\n");
 
 /**
- * Creates the tables of DESIGN.md where they are missing, leaving existing
- * tables and rows alone. Safe to call on every start, from many instances at
- * once.
+ * Creates lobby's tables, its read model and the read model's triggers
+ * where they are missing, leaving existing tables and rows alone. Safe to
+ * call on every start, from many instances at once.
  *
  * @param run Runs one SQL text as one message (see {@link SqlRunner}).
  * @returns Resolves once the schema is in place.
@@ -275,11 +285,18 @@ export const SCHEMA_SQL: string = ["SELECT pg_advisory_xact_lock(421094763152911
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PGlite } from "@electric-sql/pglite";
  * import { applySchema } from "./schema.ts";
  * const db = await PGlite.create();
- * await applySchema((text) => db.exec(text));
- * await db.close();
+ * try {
+ *   await applySchema((text) => db.exec(text));
+ *   await applySchema((text) => db.exec(text));
+ *   const { rows } = await db.query("SELECT to_regclass('lobby_listing')::text AS model");
+ *   assert.deepEqual(rows, [{ model: "lobby_listing" }]);
+ * } finally {
+ *   await db.close();
+ * }
  * ```
  */
 export async function applySchema(run: SqlRunner): Promise<void> {

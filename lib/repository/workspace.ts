@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WORKSPACE_STATUS } from "./workspace.ts";
- * WORKSPACE_STATUS.ACTIVE; // 10010701
+ * assert.equal(WORKSPACE_STATUS.ACTIVE, 10010701);
  * ```
  */
 export const WORKSPACE_STATUS: {
@@ -27,8 +28,9 @@ export const WORKSPACE_STATUS: {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WORKSPACE_KIND } from "./workspace.ts";
- * WORKSPACE_KIND.SANDBOX; // 10010802
+ * assert.equal(WORKSPACE_KIND.SANDBOX, 10010802);
  * ```
  */
 export const WORKSPACE_KIND: {
@@ -36,12 +38,42 @@ export const WORKSPACE_KIND: {
   readonly SANDBOX: 10010802;
 } = { LIVE: 10010801, SANDBOX: 10010802 } as const;
 
-/** A status code name, such as `"ACTIVE"`. */
+/**
+ * A status code name, such as `"ACTIVE"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WORKSPACE_STATUS, type WorkspaceStatusCode } from "./workspace.ts";
+ * const code: WorkspaceStatusCode = "ARCHIVED";
+ * assert.equal(WORKSPACE_STATUS[code], 10010703);
+ * ```
+ */
 export type WorkspaceStatusCode = keyof typeof WORKSPACE_STATUS;
-/** A kind code name, such as `"LIVE"`. */
+/**
+ * A kind code name, such as `"LIVE"`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WORKSPACE_KIND, type WorkspaceKindCode } from "./workspace.ts";
+ * const code: WorkspaceKindCode = "LIVE";
+ * assert.equal(WORKSPACE_KIND[code], 10010801);
+ * ```
+ */
 export type WorkspaceKindCode = keyof typeof WORKSPACE_KIND;
 
-/** A member's role in a workspace, as stored in `workspace_members.role`. */
+/**
+ * A member's role in a workspace, as stored in `workspace_members.role`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { WorkspaceRole } from "./workspace.ts";
+ * const roles: readonly WorkspaceRole[] = ["owner", "member"];
+ * assert.equal(roles.length, 2);
+ * ```
+ */
 export type WorkspaceRole = "owner" | "member";
 
 /**
@@ -54,6 +86,7 @@ export type WorkspaceRole = "owner" | "member";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { WorkspaceMembership } from "./workspace.ts";
  * const row: WorkspaceMembership = {
  *   bizId: "ws_123456", institutionBizId: "INST_001", entityBizId: null,
@@ -62,6 +95,7 @@ export type WorkspaceRole = "owner" | "member";
  *   createdAt: new Date("2026-03-22T10:30:00Z"),
  *   updatedAt: new Date("2026-03-22T10:30:00Z"),
  * };
+ * assert.equal(row.bizId, "ws_123456");
  * ```
  */
 export interface WorkspaceMembership {
@@ -99,10 +133,15 @@ const kindByValue = new Map<number, WorkspaceKindCode>(
 /**
  * The code name of a stored status value, or `"UNKNOWN"`.
  *
+ * @param value A `workspaces.status` value.
+ * @returns Its code name; `"UNKNOWN"` for a value outside {@link WORKSPACE_STATUS}.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { statusCode } from "./workspace.ts";
- * statusCode(10010702); // "SUSPENDED"
+ * assert.equal(statusCode(10010702), "SUSPENDED");
+ * assert.equal(statusCode(42), "UNKNOWN");
  * ```
  */
 export function statusCode(value: number): WorkspaceStatusCode | "UNKNOWN" {
@@ -112,10 +151,15 @@ export function statusCode(value: number): WorkspaceStatusCode | "UNKNOWN" {
 /**
  * The code name of a stored kind value, or `"UNKNOWN"`.
  *
+ * @param value A `workspaces.kind` value.
+ * @returns Its code name; `"UNKNOWN"` for a value outside {@link WORKSPACE_KIND}.
+ *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kindCode } from "./workspace.ts";
- * kindCode(10010801); // "LIVE"
+ * assert.equal(kindCode(10010801), "LIVE");
+ * assert.equal(kindCode(0), "UNKNOWN");
  * ```
  */
 export function kindCode(value: number): WorkspaceKindCode | "UNKNOWN" {

@@ -1,15 +1,12 @@
 // The repository contract, run against both drivers: PGlite (one in-memory
 // instance for the whole file, reset with TRUNCATE between cases) and a real
-// Postgres server (a throwaway database from ./_postgres.ts). Then what only
-// one driver has: postgres.js's connectivity failures and lazy schema,
-// PGlite's data directory.
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, connect, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
+// Postgres server (a throwaway database from ../_postgres.ts). Then the read
+// model lobby_listing, which applySchema keeps and both drivers list from,
+// against every write other systems make. What only one driver has is in
+// postgres.test.ts and embedded.test.ts.
 import postgres from "postgres";
 import t, { type Test } from "tap";
+import { LISTING_SQL } from "../../lib/repository/_sql.ts";
 import {
   DEMO_EMPTY_USER,
   DEMO_SQL,
@@ -18,116 +15,25 @@ import {
   DEMO_USER,
   seedDemoData,
 } from "../../lib/repository/demo.ts";
-import { openEmbeddedDatabase, pgliteRepository } from "../../lib/repository/pglite.ts";
-import { isUnavailableError, postgresRepository } from "../../lib/repository/postgres.ts";
+import { openEmbeddedDatabase } from "../../lib/repository/embedded.ts";
+import { pgliteRepository } from "../../lib/repository/pglite.ts";
+import { postgresRepository } from "../../lib/repository/postgres.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "../../lib/repository/repository.ts";
 import { applySchema, SCHEMA_SQL, SCHEMA_STEPS } from "../../lib/repository/schema.ts";
-import { LISTING_SQL } from "../../lib/repository/sql.ts";
-import type { WorkspaceMembership } from "../../lib/repository/workspace.ts";
 import { testDatabase } from "../_postgres.ts";
-
-// ---------------------------------------------------------------------------
-// Expected rows, written out field by field.
-
-const PRIMARY = {
-  bizId: "WS_INVITE_TEST_001",
-  institutionBizId: "INST_001",
-  entityBizId: null,
-  name: "Primary Workspace",
-  timezone: "UTC",
-  status: 10010701,
-  kind: 10010801,
-  extraData: null,
-  createdAt: new Date("2026-03-22T10:30:00Z"),
-  updatedAt: new Date("2026-03-22T10:30:00Z"),
-} as const;
-const SECONDARY = {
-  bizId: "WS_INVITE_TEST_002",
-  institutionBizId: "INST_001",
-  entityBizId: null,
-  name: "Secondary Workspace",
-  timezone: "America/New_York",
-  status: 10010701,
-  kind: 10010801,
-  extraData: null,
-  createdAt: new Date("2026-03-22T11:00:00Z"),
-  updatedAt: new Date("2026-03-22T11:00:00Z"),
-} as const;
-const PRODUCTION = {
-  bizId: "ws_123456",
-  institutionBizId: "INST_001",
-  entityBizId: null,
-  name: "Production Monitoring",
-  timezone: "UTC",
-  status: 10010701,
-  kind: 10010801,
-  extraData: null,
-  createdAt: new Date("2026-03-23T09:00:00Z"),
-  updatedAt: new Date("2026-03-23T09:00:00Z"),
-} as const;
-const DEVELOPMENT = {
-  bizId: "ws_789012",
-  institutionBizId: "INST_001",
-  entityBizId: null,
-  name: "Development Environment",
-  timezone: "UTC",
-  status: 10010701,
-  kind: 10010801,
-  extraData: null,
-  createdAt: new Date("2026-03-24T09:00:00Z"),
-  updatedAt: new Date("2026-03-24T09:00:00Z"),
-} as const;
-const SANDBOX = {
-  bizId: "WS_SANDBOX_001",
-  institutionBizId: "INST_001",
-  entityBizId: "ENT_001",
-  name: "Sandbox Workspace",
-  timezone: "Asia/Tokyo",
-  status: 10010702,
-  kind: 10010802,
-  extraData: "{\"plan\":\"trial\",\"seats\":5}",
-  createdAt: new Date("2026-03-25T09:00:00Z"),
-  updatedAt: new Date("2026-03-26T15:45:00Z"),
-} as const;
-
-const EXPECTED: Readonly<Record<string, readonly WorkspaceMembership[]>> = {
-  [DEMO_USER]: [
-    { ...PRIMARY, role: "owner" },
-    { ...SECONDARY, role: "member" },
-    { ...PRODUCTION, role: "owner" },
-    { ...DEVELOPMENT, role: "member" },
-    { ...SANDBOX, role: "member" },
-  ],
-  [DEMO_SYSTEM_USER]: [{ ...PRIMARY, role: "owner" }, { ...SECONDARY, role: "member" }],
-  [DEMO_UPTIMER_USER]: [{ ...PRODUCTION, role: "owner" }, { ...DEVELOPMENT, role: "member" }],
-  [DEMO_EMPTY_USER]: [],
-};
-const DEMO_USERS = Object.keys(EXPECTED);
-const FIELDS = Object.keys({ ...PRIMARY, role: "owner" }).sort();
-
-// Rows beyond the demo: a created_at tie broken by byte order ("WS_C" <
-// "Ws_d" < "ws_a" < "ws_b"), a row one microsecond after the tie that sorts
-// after it although its bizId sorts first, and values outside the enums.
-const EXTRA_SQL = `
-INSERT INTO institutions (biz_id, name) VALUES ('INST_T', 'Test Institution');
-INSERT INTO workspaces (biz_id, institution_biz_id, name, created_at, updated_at) VALUES
-  ('zz_first', 'INST_T', 'First', '2025-12-31T23:59:59Z', '2025-12-31T23:59:59Z'),
-  ('ws_b', 'INST_T', 'B', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
-  ('WS_C', 'INST_T', 'C', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
-  ('ws_a', 'INST_T', 'A', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
-  ('Ws_d', 'INST_T', 'D', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
-  ('aa_later', 'INST_T', 'Later', '2026-01-01T00:00:00.000001Z', '2026-01-01T00:00:00Z');
-INSERT INTO workspaces (biz_id, institution_biz_id, name, status, kind, created_at, updated_at) VALUES
-  ('ws_odd', 'INST_T', 'Odd', 10010799, 0, '2026-02-01T00:00:00Z', '2026-02-01T00:00:00Z');
-INSERT INTO workspace_members (user_id, workspace_id, role)
-  SELECT 'tie-user', id, 'member' FROM workspaces WHERE institution_biz_id = 'INST_T' AND biz_id <> 'ws_odd';
-INSERT INTO workspace_members (user_id, workspace_id, role)
-  SELECT 'odd-user', id, 'owner' FROM workspaces WHERE biz_id = 'ws_odd';
-`;
-const EXTRA_USERS = ["tie-user", "odd-user"];
-
-const RESET_SQL = "TRUNCATE workspace_members, workspaces, institutions RESTART IDENTITY CASCADE";
-const DROP_SQL = "DROP TABLE IF EXISTS workspace_members, workspaces, institutions";
+import {
+  assertSafe,
+  DEMO_USERS,
+  DEVELOPMENT,
+  DROP_SQL,
+  EXPECTED,
+  EXTRA_SQL,
+  EXTRA_USERS,
+  FIELDS,
+  PRODUCTION,
+  rejection,
+  RESET_SQL,
+} from "./fixtures/expected.ts";
 
 // ---------------------------------------------------------------------------
 // The two drivers.
@@ -173,15 +79,6 @@ async function counts(driver: Driver): Promise<Record<string, unknown>> {
     (SELECT count(*)::int4 FROM workspaces) AS workspaces,
     (SELECT count(*)::int4 FROM workspace_members) AS members`);
   return { ...row };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 // ---------------------------------------------------------------------------
@@ -474,102 +371,6 @@ t.test("SCHEMA_SQL takes the advisory lock first, then runs every step", async (
   t.notMatch(LISTING_SQL, /\$2/);
 });
 
-// ---------------------------------------------------------------------------
-// isUnavailableError.
-
-t.test("isUnavailableError tells connectivity from other errors", async (t) => {
-  const coded = (code: string): Error => Object.assign(new Error(code), { code });
-  for (
-    const code of [
-      "ECONNREFUSED",
-      "ECONNRESET",
-      "ETIMEDOUT",
-      "ENOTFOUND",
-      "EPIPE",
-      "CONNECTION_CLOSED",
-      "CONNECTION_ENDED",
-      "CONNECTION_DESTROYED",
-      "CONNECT_TIMEOUT",
-      "08000",
-      "08001",
-      "08003",
-      "08006",
-      "08P01",
-      "57P01",
-      "57P02",
-      "57P03",
-      "53300",
-      "57014",
-    ]
-  ) {
-    t.ok(isUnavailableError(coded(code)), code);
-  }
-  for (const code of ["42P01", "42501", "23505", "28P01", "3D000", "53100", "P0001", "08", "080000", "econnrefused"]) {
-    t.notOk(isUnavailableError(coded(code)), code);
-  }
-  t.ok(isUnavailableError(new AggregateError([coded("ECONNREFUSED"), coded("ECONNREFUSED")])), "AggregateError");
-  t.ok(isUnavailableError(new Error("wrapped", { cause: coded("57P01") })), "cause");
-  t.ok(isUnavailableError(new RepositoryUnavailableError()), "RepositoryUnavailableError");
-  const cyclic: { code: string; cause?: unknown } = { code: "42P01" };
-  cyclic.cause = cyclic;
-  t.notOk(isUnavailableError(cyclic), "cyclic cause");
-  for (const value of [undefined, null, "ECONNREFUSED", 57014, new Error("plain"), { code: 8006 }]) {
-    t.notOk(isUnavailableError(value), String(value));
-  }
-});
-
-// ---------------------------------------------------------------------------
-// postgres.js only: connectivity failures and lazy schema.
-
-const SECRET_URL = "postgres://lobby_user:s3cret-pa55@127.0.0.1:1/lobby_db";
-
-function assertSafe(t: Test, error: unknown): void {
-  t.ok(error instanceof RepositoryUnavailableError, "RepositoryUnavailableError");
-  const message = (error as Error).message;
-  for (const secret of ["127.0.0.1", "s3cret", "lobby_user", "lobby_db", "SELECT", "workspace_members", "$1"]) {
-    t.notOk(message.includes(secret), `message does not contain ${secret}`);
-  }
-}
-
-async function listen(server: Server, port = 0): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-async function close(server: Server, sockets: Set<Socket>): Promise<void> {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => server.close(resolve));
-}
-
-t.test("postgres: a dead database rejects with RepositoryUnavailableError, safely worded", async (t) => {
-  const sql = postgres(SECRET_URL, { connect_timeout: 2, max: 1, onnotice: () => {} });
-  t.teardown(() => sql.end({ timeout: 0 }));
-  for (const repository of [postgresRepository(sql), postgresRepository(sql, { applySchema: true })]) {
-    const error = await rejection(repository.listForUser(DEMO_USER));
-    assertSafe(t, error);
-    t.equal(((error as Error).cause as { code?: unknown }).code, "ECONNREFUSED", "the driver's error is the cause");
-  }
-});
-
-t.test("postgres: a server that never answers is a CONNECT_TIMEOUT, so unavailable", async (t) => {
-  const sockets = new Set<Socket>();
-  const silent = createServer((socket) => void sockets.add(socket));
-  const port = await listen(silent);
-  const sql = postgres(`postgres://lobby_user:s3cret-pa55@127.0.0.1:${port}/lobby_db`, { connect_timeout: 1, max: 1 });
-  t.teardown(async () => {
-    await sql.end({ timeout: 0 });
-    await close(silent, sockets);
-  });
-  const error = await rejection(postgresRepository(sql).listForUser(DEMO_USER));
-  assertSafe(t, error);
-  t.equal(((error as Error).cause as { code?: unknown }).code, "CONNECT_TIMEOUT");
-});
-
 if (server !== undefined && serverDriver !== undefined) {
   const db = server;
 
@@ -585,95 +386,6 @@ if (server !== undefined && serverDriver !== undefined) {
         WHERE schemaname = 'public' AND tablename IN ('institutions', 'workspaces', 'workspace_members')`;
       t.equal(tables?.n, 3, `round ${round}: three tables`);
     }
-  });
-
-  t.test("postgres: a statement timeout is unavailable", async (t) => {
-    await resetDemo(serverDriver);
-    const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { statement_timeout: 200 } });
-    t.teardown(() => sql.end({ timeout: 5 }));
-    await db.sql.begin(async (tx) => {
-      await tx`LOCK TABLE lobby_listing IN ACCESS EXCLUSIVE MODE`;
-      const error = await rejection(postgresRepository(sql).listForUser(DEMO_USER));
-      assertSafe(t, error);
-      t.equal(((error as Error).cause as { code?: unknown }).code, "57014");
-    });
-  });
-
-  t.test("postgres: a backend terminated mid-query is unavailable, and the next call reconnects", async (t) => {
-    await resetDemo(serverDriver);
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    t.teardown(() => sql.end({ timeout: 5 }));
-    const repository = postgresRepository(sql);
-    const [backend] = await sql`SELECT pg_backend_pid() AS pid`;
-    await db.sql.begin(async (tx) => {
-      await tx`LOCK TABLE lobby_listing IN ACCESS EXCLUSIVE MODE`;
-      const pending = rejection(repository.listForUser(DEMO_USER));
-      while ((await tx`SELECT 1 FROM pg_stat_activity WHERE pid = ${backend?.pid} AND wait_event_type = 'Lock'`).length === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await tx`SELECT pg_terminate_backend(${backend?.pid})`;
-      assertSafe(t, await pending);
-    });
-    // postgres.js may hand the termination notice to the next query too.
-    const next = await repository.listForUser(DEMO_UPTIMER_USER).catch((error: unknown) => error);
-    if (next instanceof RepositoryUnavailableError) t.comment("the next call saw the termination");
-    t.strictSame(await repository.listForUser(DEMO_UPTIMER_USER), EXPECTED[DEMO_UPTIMER_USER], "reconnected");
-  });
-
-  t.test("postgres: applySchema option applies the schema on the first call that reaches the server", async (t) => {
-    const fresh = await testDatabase(t);
-    if (fresh === undefined) return;
-    // A port with nothing on it, until a proxy to the real server opens there.
-    const target = new URL(fresh.url);
-    const sockets = new Set<Socket>();
-    const proxy = createServer((socket) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      sockets.add(socket).add(upstream);
-      socket.pipe(upstream).pipe(socket);
-      socket.on("error", () => upstream.destroy());
-      upstream.on("error", () => socket.destroy());
-    });
-    const port = await listen(proxy);
-    await new Promise((resolve) => proxy.close(resolve));
-    const viaProxy = new URL(fresh.url);
-    viaProxy.host = `127.0.0.1:${port}`;
-    const sql = postgres(viaProxy.href, { max: 2, connect_timeout: 2, onnotice: () => {} });
-    t.teardown(async () => {
-      await sql.end({ timeout: 5 });
-      if (proxy.listening) await close(proxy, sockets);
-    });
-    const repository = postgresRepository(sql, { applySchema: true });
-
-    assertSafe(t, await rejection(repository.listForUser(DEMO_USER)));
-    t.equal(await fresh.sql`SELECT to_regclass('workspaces') AS t`.then(([row]) => row?.t), null, "no schema yet");
-
-    await listen(proxy, port);
-    const first = await Promise.all([1, 2, 3].map(() => repository.listForUser(DEMO_USER)));
-    t.strictSame(first, [[], [], []], "concurrent first calls all succeed");
-    await seedDemoData((text) => fresh.sql.unsafe(text));
-    t.strictSame(await repository.listForUser(DEMO_USER), EXPECTED[DEMO_USER]);
-
-    // Applied once: a table dropped now is an error, not silently recreated.
-    await fresh.sql`DROP TABLE lobby_listing`;
-    const error = await rejection(repository.listForUser(DEMO_USER));
-    t.notOk(error instanceof RepositoryUnavailableError);
-    t.equal((error as { code?: unknown }).code, "42P01");
-  });
-
-  t.test("postgres: the listing query is a prepared statement", async (t) => {
-    await resetDemo(serverDriver);
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-    t.teardown(() => sql.end({ timeout: 5 }));
-    const repository = postgresRepository(sql);
-    await repository.listForUser(DEMO_USER);
-    await repository.listForUser(DEMO_SYSTEM_USER);
-    const prepared = await sql`SELECT count(*)::int4 AS n FROM pg_prepared_statements WHERE statement = ${LISTING_SQL}`;
-    t.equal(prepared[0]?.n, 1, "one statement, reused");
-    const unprepared = postgres(db.url, { max: 1, prepare: false, onnotice: () => {} });
-    t.teardown(() => unprepared.end({ timeout: 5 }));
-    t.strictSame(await postgresRepository(unprepared).listForUser(DEMO_USER), EXPECTED[DEMO_USER], "prepare: false");
-    const none = await unprepared`SELECT count(*)::int4 AS n FROM pg_prepared_statements`;
-    t.equal(none[0]?.n, 0, "a client made with prepare: false prepares nothing");
   });
 
   /** Waits until some session of this database waits on a lock; false after 5 s. */
@@ -739,35 +451,7 @@ if (server !== undefined && serverDriver !== undefined) {
 }
 
 // ---------------------------------------------------------------------------
-// PGlite only.
-
-t.test("pglite: openEmbeddedDatabase keeps a data directory's rows when reopened", async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), "lobby-pglite-"));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  let db: PGlite | undefined;
-  t.teardown(async () => {
-    if (db !== undefined && !db.closed) await db.close();
-  });
-  let started = performance.now();
-  db = await openEmbeddedDatabase(dir);
-  t.comment(`first open of a data directory: ${Math.round(performance.now() - started)} ms`);
-  await db.exec(`INSERT INTO workspace_members (user_id, workspace_id, role)
-    SELECT 'kept-user', id, 'owner' FROM workspaces WHERE biz_id = 'ws_123456'`);
-  await db.close();
-
-  started = performance.now();
-  db = await openEmbeddedDatabase(dir);
-  t.comment(`reopen: ${Math.round(performance.now() - started)} ms`);
-  const repository = pgliteRepository(db);
-  t.strictSame(await repository.listForUser("kept-user"), [{ ...PRODUCTION, role: "owner" }]);
-  t.strictSame(await repository.listForUser(DEMO_USER), EXPECTED[DEMO_USER], "demo data not duplicated");
-
-  // A directory whose tables cannot take the schema fails to open, clearly.
-  await db.exec(`${DROP_SQL}; CREATE TABLE institutions (code int4)`);
-  await db.close();
-  const error = await rejection(openEmbeddedDatabase(dir));
-  t.equal((error as { code?: unknown }).code, "42703", "undefined_column from the schema");
-});
+// PGlite once closed, and the demo data's users.
 
 t.test("pglite: listForUser rejects with RepositoryUnavailableError once the database is closed", async (t) => {
   await embedded.close();

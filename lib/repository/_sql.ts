@@ -5,7 +5,7 @@
  */
 
 /** The select list, the same for both halves of the listing. */
-const _COLUMNS = `SELECT
+const COLUMNS = `SELECT
   l.biz_id COLLATE "C" AS "bizId",
   l.institution_biz_id AS "institutionBizId",
   l.entity_biz_id AS "entityBizId",
@@ -35,16 +35,25 @@ FROM lobby_listing AS l`;
  *
  * @example
  * ```ts
- * import postgres from "postgres";
- * import { LISTING_SQL } from "./sql.ts";
- * const sql = postgres("postgres://postgres@127.0.0.1:5432/test");
- * const rows = await sql.unsafe(LISTING_SQL, ["demo-user"], { prepare: true });
- * await sql.end();
+ * import assert from "node:assert/strict";
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { LISTING_SQL } from "./_sql.ts";
+ * import { seedDemoData } from "./demo.ts";
+ * import { applySchema } from "./schema.ts";
+ * const db = await PGlite.create();
+ * try {
+ *   await applySchema((text) => db.exec(text));
+ *   await seedDemoData((text) => db.exec(text));
+ *   const { rows } = await db.query<{ bizId: string }>(LISTING_SQL, ["demo-uptimer-user"]);
+ *   assert.deepEqual(rows.map((row) => row.bizId), ["ws_123456", "ws_789012"]);
+ * } finally {
+ *   await db.close();
+ * }
  * ```
  */
-export const LISTING_SQL: string = `${_COLUMNS}
+export const LISTING_SQL: string = `${COLUMNS}
 WHERE l.user_id = $1 AND NOT l.oversized
 UNION ALL
-${_COLUMNS}
+${COLUMNS}
 WHERE l.user_id = $1 AND l.oversized
 ORDER BY "createdAt", "bizId"`;

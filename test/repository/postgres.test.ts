@@ -1,0 +1,157 @@
+// postgresRepository alone: what it does when the server is
+// dead, silent, slow or drops the connection, the lazy schema and the
+// prepared statement. The server tests use a throwaway database from
+// ../_postgres.ts; the rows they expect are in ./fixtures/expected.ts.
+import { connect, createServer, type Server, type Socket } from "node:net";
+import postgres from "postgres";
+import t from "tap";
+import { LISTING_SQL } from "../../lib/repository/_sql.ts";
+import { DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
+import { postgresRepository } from "../../lib/repository/postgres.ts";
+import { RepositoryUnavailableError } from "../../lib/repository/repository.ts";
+import { applySchema } from "../../lib/repository/schema.ts";
+import { testDatabase } from "../_postgres.ts";
+import { assertSafe, EXPECTED, rejection, RESET_SQL, SECRET_URL } from "./fixtures/expected.ts";
+
+const server = await testDatabase(t);
+if (server !== undefined) await applySchema((text) => server.sql.unsafe(text));
+
+/** Listens on 127.0.0.1 (any free port by default) and answers the port. */
+async function listen(listener: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(port, "127.0.0.1", () => resolve());
+  });
+  const address = listener.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** Closes `listener` and destroys the sockets it accepted. */
+async function close(listener: Server, sockets: Set<Socket>): Promise<void> {
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => listener.close(resolve));
+}
+
+t.test("postgres: a dead database rejects with RepositoryUnavailableError, safely worded", async (t) => {
+  const sql = postgres(SECRET_URL, { connect_timeout: 2, max: 1, onnotice: () => {} });
+  t.teardown(() => sql.end({ timeout: 0 }));
+  for (const repository of [postgresRepository(sql), postgresRepository(sql, { applySchema: true })]) {
+    const error = await rejection(repository.listForUser(DEMO_USER));
+    assertSafe(t, error);
+    t.equal(((error as Error).cause as { code?: unknown }).code, "ECONNREFUSED", "the driver's error is the cause");
+  }
+});
+
+t.test("postgres: a server that never answers is a CONNECT_TIMEOUT, so unavailable", async (t) => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => void sockets.add(socket));
+  const port = await listen(silent);
+  const sql = postgres(`postgres://lobby_user:s3cret-pa55@127.0.0.1:${port}/lobby_db`, { connect_timeout: 1, max: 1 });
+  t.teardown(async () => {
+    await sql.end({ timeout: 0 });
+    await close(silent, sockets);
+  });
+  const error = await rejection(postgresRepository(sql).listForUser(DEMO_USER));
+  assertSafe(t, error);
+  t.equal(((error as Error).cause as { code?: unknown }).code, "CONNECT_TIMEOUT");
+});
+
+if (server !== undefined) {
+  const db = server;
+
+  /** The demo rows and nothing else. */
+  async function resetDemo(): Promise<void> {
+    await db.sql.unsafe(RESET_SQL);
+    await seedDemoData((text) => db.sql.unsafe(text));
+  }
+
+  t.test("postgres: a statement timeout is unavailable", async (t) => {
+    await resetDemo();
+    const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { statement_timeout: 200 } });
+    t.teardown(() => sql.end({ timeout: 5 }));
+    await db.sql.begin(async (tx) => {
+      await tx`LOCK TABLE lobby_listing IN ACCESS EXCLUSIVE MODE`;
+      const error = await rejection(postgresRepository(sql).listForUser(DEMO_USER));
+      assertSafe(t, error);
+      t.equal(((error as Error).cause as { code?: unknown }).code, "57014");
+    });
+  });
+
+  t.test("postgres: a backend terminated mid-query is unavailable, and the next call reconnects", async (t) => {
+    await resetDemo();
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    t.teardown(() => sql.end({ timeout: 5 }));
+    const repository = postgresRepository(sql);
+    const [backend] = await sql`SELECT pg_backend_pid() AS pid`;
+    await db.sql.begin(async (tx) => {
+      await tx`LOCK TABLE lobby_listing IN ACCESS EXCLUSIVE MODE`;
+      const pending = rejection(repository.listForUser(DEMO_USER));
+      while ((await tx`SELECT 1 FROM pg_stat_activity WHERE pid = ${backend?.pid} AND wait_event_type = 'Lock'`).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await tx`SELECT pg_terminate_backend(${backend?.pid})`;
+      assertSafe(t, await pending);
+    });
+    // postgres.js may hand the termination notice to the next query too.
+    const next = await repository.listForUser(DEMO_UPTIMER_USER).catch((error: unknown) => error);
+    if (next instanceof RepositoryUnavailableError) t.comment("the next call saw the termination");
+    t.strictSame(await repository.listForUser(DEMO_UPTIMER_USER), EXPECTED[DEMO_UPTIMER_USER], "reconnected");
+  });
+
+  t.test("postgres: applySchema option applies the schema on the first call that reaches the server", async (t) => {
+    const fresh = await testDatabase(t);
+    if (fresh === undefined) return;
+    // A port with nothing on it, until a proxy to the real server opens there.
+    const target = new URL(fresh.url);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((socket) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      sockets.add(socket).add(upstream);
+      socket.pipe(upstream).pipe(socket);
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
+    });
+    const port = await listen(proxy);
+    await new Promise((resolve) => proxy.close(resolve));
+    const viaProxy = new URL(fresh.url);
+    viaProxy.host = `127.0.0.1:${port}`;
+    const sql = postgres(viaProxy.href, { max: 2, connect_timeout: 2, onnotice: () => {} });
+    t.teardown(async () => {
+      await sql.end({ timeout: 5 });
+      if (proxy.listening) await close(proxy, sockets);
+    });
+    const repository = postgresRepository(sql, { applySchema: true });
+
+    assertSafe(t, await rejection(repository.listForUser(DEMO_USER)));
+    t.equal(await fresh.sql`SELECT to_regclass('workspaces') AS t`.then(([row]) => row?.t), null, "no schema yet");
+
+    await listen(proxy, port);
+    const first = await Promise.all([1, 2, 3].map(() => repository.listForUser(DEMO_USER)));
+    t.strictSame(first, [[], [], []], "concurrent first calls all succeed");
+    await seedDemoData((text) => fresh.sql.unsafe(text));
+    t.strictSame(await repository.listForUser(DEMO_USER), EXPECTED[DEMO_USER]);
+
+    // Applied once: a table dropped now is an error, not silently recreated.
+    await fresh.sql`DROP TABLE lobby_listing`;
+    const error = await rejection(repository.listForUser(DEMO_USER));
+    t.notOk(error instanceof RepositoryUnavailableError);
+    t.equal((error as { code?: unknown }).code, "42P01");
+  });
+
+  t.test("postgres: the listing query is a prepared statement", async (t) => {
+    await resetDemo();
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    t.teardown(() => sql.end({ timeout: 5 }));
+    const repository = postgresRepository(sql);
+    await repository.listForUser(DEMO_USER);
+    await repository.listForUser(DEMO_SYSTEM_USER);
+    const prepared = await sql`SELECT count(*)::int4 AS n FROM pg_prepared_statements WHERE statement = ${LISTING_SQL}`;
+    t.equal(prepared[0]?.n, 1, "one statement, reused");
+    const unprepared = postgres(db.url, { max: 1, prepare: false, onnotice: () => {} });
+    t.teardown(() => unprepared.end({ timeout: 5 }));
+    t.strictSame(await postgresRepository(unprepared).listForUser(DEMO_USER), EXPECTED[DEMO_USER], "prepare: false");
+    const none = await unprepared`SELECT count(*)::int4 AS n FROM pg_prepared_statements`;
+    t.equal(none[0]?.n, 0, "a client made with prepare: false prepares nothing");
+  });
+}
