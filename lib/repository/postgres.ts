@@ -4,6 +4,8 @@
  * @module
  */
 import type { Sql } from "postgres";
+import * as v from "valibot";
+import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
 import { LISTING_SQL } from "./_sql.ts";
 import { isUnavailableError } from "./is_unavailable_error.ts";
@@ -33,6 +35,10 @@ export interface PostgresRepositoryOptions {
   readonly applySchema?: boolean;
 }
 
+const OPTIONS = v.strictObject({
+  applySchema: v.optional(v.boolean("must be a boolean"), false),
+});
+
 /**
  * A {@link WorkspaceRepository} over a postgres.js client, running the
  * shared listing query as a prepared statement (unless the client was made
@@ -48,6 +54,8 @@ export interface PostgresRepositoryOptions {
  * @returns The repository. `listForUser` rejects with
  *   {@link RepositoryUnavailableError} when {@link isUnavailableError} says
  *   so, and with the driver's error otherwise.
+ * @throws {TypeError} When `options` is not an object, has a key that is not
+ *   an option, or `applySchema` is not a boolean; the message names the option.
  *
  * @example
  * ```ts
@@ -69,12 +77,17 @@ export interface PostgresRepositoryOptions {
  *   await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
  *   await sql.end();
  * }
+ * assert.throws(() => postgresRepository(sql, { applySchema: "yes" } as never), {
+ *   name: "TypeError",
+ *   message: "postgresRepository: options.applySchema must be a boolean",
+ * });
  * ```
  */
 export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions = {}): WorkspaceRepository {
+  const { applySchema: lazySchema } = parseOptions("postgresRepository", OPTIONS, options);
   // Dropped once the schema is in place: listings then skip even the await
   // of a settled promise.
-  let ready = options.applySchema === true ? once(() => applySchema((text) => sql.unsafe(text))) : undefined;
+  let ready = lazySchema ? once(() => applySchema((text) => sql.unsafe(text))) : undefined;
   return {
     async listForUser(userId: string): Promise<readonly WorkspaceMembership[]> {
       try {

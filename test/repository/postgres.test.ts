@@ -1,4 +1,4 @@
-// postgresRepository alone: what it does when the server is
+// postgresRepository alone: its options, what it does when the server is
 // dead, silent, slow or drops the connection, the lazy schema and the
 // prepared statement. The server tests use a throwaway database from
 // ../_postgres.ts; the rows they expect are in ./fixtures/expected.ts.
@@ -15,6 +15,27 @@ import { assertSafe, EXPECTED, rejection, RESET_SQL, SECRET_URL } from "./fixtur
 
 const server = await testDatabase(t);
 if (server !== undefined) await applySchema((text) => server.sql.unsafe(text));
+
+t.test("postgresRepository rejects an unknown option and a non-boolean applySchema", async (t) => {
+  // Never queried, so it never connects.
+  const sql = postgres(SECRET_URL, { max: 1 });
+  t.teardown(() => sql.end({ timeout: 0 }));
+  const bad: ReadonlyArray<readonly [unknown, string]> = [
+    [{ applySchema: "yes" }, "postgresRepository: options.applySchema must be a boolean"],
+    [{ applySchema: 1 }, "postgresRepository: options.applySchema must be a boolean"],
+    [{ applySchema: null }, "postgresRepository: options.applySchema must be a boolean"],
+    [{ applyschema: true }, "postgresRepository: options.applyschema is not an option"],
+    [{ prepare: false }, "postgresRepository: options.prepare is not an option"],
+    [null, "postgresRepository: options must be an object"],
+    ["applySchema", "postgresRepository: options must be an object"],
+  ];
+  for (const [options, message] of bad) {
+    t.throws(() => postgresRepository(sql, options as never), { name: "TypeError", message }, JSON.stringify(options));
+  }
+  for (const options of [undefined, {}, { applySchema: false }, { applySchema: true }, { applySchema: undefined }]) {
+    t.doesNotThrow(() => postgresRepository(sql, options), JSON.stringify(options) ?? "undefined");
+  }
+});
 
 /** Listens on 127.0.0.1 (any free port by default) and answers the port. */
 async function listen(listener: Server, port = 0): Promise<number> {
