@@ -13,8 +13,8 @@
 import postgres from "postgres";
 import type { Test } from "tap";
 
-/** The default of `TEST_DATABASE_URL`: the local server of DESIGN.md. */
-const _DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
+/** The default of `TEST_DATABASE_URL`: a local server, user postgres with trust auth, database test. */
+const DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 /**
  * A fresh, empty database: no schema, no rows.
@@ -54,14 +54,14 @@ export interface TestDatabase {
  * ```
  */
 export async function testDatabase(t: Test): Promise<TestDatabase | undefined> {
-  const serverUrl = process.env.TEST_DATABASE_URL || _DEFAULT_URL;
+  const serverUrl = process.env.TEST_DATABASE_URL || DEFAULT_URL;
   const admin = postgres(serverUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
   const name = `lobby_test_${crypto.randomUUID().replaceAll("-", "")}`;
   try {
     await admin`CREATE DATABASE ${admin(name)}`;
   } catch (error) {
     await admin.end({ timeout: 0 });
-    const reason = `Postgres at ${_redact(serverUrl)} is unreachable (${_describe(error)}); ` +
+    const reason = `Postgres at ${redact(serverUrl)} is unreachable (${describe(error)}); ` +
       "start it or set TEST_DATABASE_URL";
     if (process.env.CI) t.fail(`${reason}. CI is set, so this fails instead of skipping.`);
     else t.skip(reason, () => {});
@@ -79,7 +79,7 @@ export async function testDatabase(t: Test): Promise<TestDatabase | undefined> {
 }
 
 /** The URL without its password, for messages. */
-function _redact(serverUrl: string): string {
+function redact(serverUrl: string): string {
   try {
     const url = new URL(serverUrl);
     if (url.password !== "") url.password = "***";
@@ -89,7 +89,8 @@ function _redact(serverUrl: string): string {
   }
 }
 
-function _describe(error: unknown): string {
+/** An error's code when it has one (ECONNREFUSED, 28P01…), else its text. */
+function describe(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : String(error);
 }
