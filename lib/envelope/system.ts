@@ -40,8 +40,11 @@ export const SYSTEM_API_VERSION = "1.3.0" as const;
  * ```
  */
 export interface SystemEnum {
+  /** The stored number, such as `10010701`. */
   readonly value: number;
+  /** Its display label in the answer's language. */
   readonly name: string;
+  /** Its code name, such as `"ACTIVE"`, or `"UNKNOWN"`. */
   readonly code: string;
 }
 
@@ -64,15 +67,25 @@ export interface SystemEnum {
  * ```
  */
 export interface SystemWorkspace {
+  /** The workspace's public id. */
   readonly bizId: string;
+  /** The public id of the institution that owns it. */
   readonly institutionBizId: string;
+  /** The public id of its entity, or `null`. */
   readonly entityBizId: string | null;
+  /** Its name. */
   readonly workspaceName: string;
+  /** Its IANA time zone name. */
   readonly workspaceTimezone: string;
+  /** Its status. */
   readonly workspaceStatus: SystemEnum;
+  /** Its kind (live or sandbox). */
   readonly workspaceKind: SystemEnum;
+  /** A JSON document as text, or `null`. */
   readonly extraData: string | null;
+  /** When it was created, as {@link formatSystemTime} writes it. */
   readonly createdAt: string;
+  /** When it was last updated, as {@link formatSystemTime} writes it. */
   readonly updatedAt: string;
 }
 
@@ -89,11 +102,17 @@ export interface SystemWorkspace {
  * ```
  */
 export interface SystemBody {
+  /** Always {@link SYSTEM_API_VERSION}. */
   readonly version: typeof SYSTEM_API_VERSION;
+  /** When the answer was made, in epoch milliseconds. */
   readonly timestamp: number;
+  /** `true` on success only. */
   readonly success: boolean;
+  /** `"2000"` on success, else the failure's code (see `FAILURES`). */
   readonly code: string;
+  /** The code's text in the answer's language. */
   readonly message: string;
+  /** The workspaces on success, `null` on a failure. */
   readonly data: readonly SystemWorkspace[] | null;
 }
 

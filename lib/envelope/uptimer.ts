@@ -21,9 +21,13 @@ import { FAILURES, type FailureName } from "./failures.ts";
  * ```
  */
 export interface UptimerWorkspace {
+  /** The workspace's public id. */
   readonly id: string;
+  /** Its name. */
   readonly name: string;
+  /** The user's role in it: `"owner"` or `"member"`. */
   readonly role: string;
+  /** Always `"workspace"`. */
   readonly kind: "workspace";
 }
 
@@ -40,9 +44,13 @@ export interface UptimerWorkspace {
  * ```
  */
 export interface UptimerError {
+  /** The failure's code, such as `1003` (see `FAILURES`). */
   readonly code: number;
+  /** The failure's type, such as `"access_denied"`. */
   readonly error_type: string;
+  /** A short text in the answer's language. */
   readonly message: string;
+  /** A longer text in the answer's language. */
   readonly details: string;
 }
 
@@ -59,8 +67,11 @@ export interface UptimerError {
  * ```
  */
 export interface UptimerBody {
+  /** The workspaces on success, `null` on a failure. */
   readonly result: readonly UptimerWorkspace[] | null;
+  /** The failure, `null` on success. */
   readonly error: UptimerError | null;
+  /** Always `null`. */
   readonly meta: null;
 }
 
