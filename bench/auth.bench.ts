@@ -10,22 +10,22 @@
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
-import { encodeBase64urlNoPadding } from "@oslojs/encoding";
-import { createVerifier, type Verifier } from "../lib/auth/verifier.ts";
-import { jwksKeys } from "../lib/auth/jwk.ts";
-import { type KeySet, secretKeys } from "../lib/auth/keys.ts";
-import { type AuthAlgorithmResult, type AuthBenchResults, median, renderAuthReport } from "./auth-report.ts";
+import { createVerifier, jwksKeys, type KeySet, secretKeys, type Verifier } from "../lib/auth/mod.ts";
+import { envNumber, log, resultDate, writeOutput } from "./_harness/context.ts";
+import { loadAverage, machine } from "./_harness/machine.ts";
+import { median } from "./_harness/stats.ts";
+import { nsPerCall } from "./_harness/timing.ts";
+import { hs256Signer, type Signer, signJwt } from "./_harness/tokens.ts";
+import { type AuthAlgorithmResult, type AuthBenchResults, renderAuthReport } from "./auth-report.ts";
 
-const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const FRESH = Number(process.env.BENCH_FRESH ?? 1000);
-const CACHED = Number(process.env.BENCH_CACHED ?? 50_000);
+const ROUNDS = envNumber("BENCH_ROUNDS", 7);
+const FRESH = envNumber("BENCH_FRESH", 1000);
+const CACHED = envNumber("BENCH_CACHED", 50_000);
 const SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
+const ISSUER = "https://id.example.com/";
 
 type Alg = "HS256" | "RS256" | "ES256" | "EdDSA";
-const SIGN: Record<Exclude<Alg, "HS256">, { generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm; sign: AlgorithmIdentifier | EcdsaParams }> = {
+const KEY_PAIRS: Record<Exclude<Alg, "HS256">, { generate: RsaHashedKeyGenParams | EcKeyGenParams | Algorithm; sign: AlgorithmIdentifier | EcdsaParams }> = {
   RS256: {
     generate: { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
     sign: { name: "RSASSA-PKCS1-v1_5" },
@@ -34,62 +34,48 @@ const SIGN: Record<Exclude<Alg, "HS256">, { generate: RsaHashedKeyGenParams | Ec
   EdDSA: { generate: { name: "Ed25519" }, sign: { name: "Ed25519" } },
 };
 
-const text = (value: unknown) => encodeBase64urlNoPadding(new TextEncoder().encode(JSON.stringify(value)));
-
-// A key set with the one key of `alg`, and a signer for it, as an identity provider would have.
-async function setup(alg: Alg): Promise<{ keys: KeySet; sign: (input: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer> }> {
-  if (alg === "HS256") {
-    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(SECRET), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    return { keys: await secretKeys(SECRET, { algorithms: ["HS256"] }), sign: (input) => crypto.subtle.sign("HMAC", key, input) };
-  }
-  const spec = SIGN[alg];
+/** A key set with the one key of `alg`, and a signer for it, as an identity provider would have. */
+async function setup(alg: Alg): Promise<{ keys: KeySet; sign: Signer }> {
+  if (alg === "HS256") return { keys: await secretKeys(SECRET, { algorithms: ["HS256"] }), sign: await hs256Signer(SECRET) };
+  const spec = KEY_PAIRS[alg];
   const pair = (await crypto.subtle.generateKey(spec.generate, true, ["sign", "verify"])) as CryptoKeyPair;
   const jwk = { ...(await crypto.subtle.exportKey("jwk", pair.publicKey)), alg, kid: `${alg}-1`, key_ops: undefined, ext: undefined };
   return { keys: await jwksKeys({ keys: [jwk] }), sign: (input) => crypto.subtle.sign(spec.sign, pair.privateKey, input) };
 }
 
-async function tokens(alg: Alg, count: number, sign: (input: Uint8Array<ArrayBuffer>) => Promise<ArrayBuffer>): Promise<string[]> {
+/** `count` realistic access tokens (issuer, audience, scope, ids), all distinct. */
+async function tokens(alg: Alg, count: number, sign: Signer): Promise<string[]> {
   const now = Math.floor(Date.now() / 1000);
-  const header = text(alg === "HS256" ? { alg, typ: "JWT" } : { alg, typ: "JWT", kid: `${alg}-1` });
+  const header = alg === "HS256" ? { alg, typ: "JWT" } : { alg, typ: "JWT", kid: `${alg}-1` };
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    // A realistic access token: issuer, audience, scope, ids.
-    const payload = text({
-      iss: "https://id.example.com/",
-      sub: `user-${i.toString(36).padStart(8, "0")}`,
-      aud: "lobby",
-      iat: now,
-      exp: now + 3600,
-      scope: "openid workspaces:read",
-      jti: crypto.randomUUID(),
-    });
-    const input = `${header}.${payload}`;
-    const signature = new Uint8Array(await sign(new TextEncoder().encode(input)));
-    out.push(`${input}.${encodeBase64urlNoPadding(signature)}`);
+    const sub = `user-${i.toString(36).padStart(8, "0")}`;
+    out.push(await signJwt(header, { iss: ISSUER, sub, aud: "lobby", iat: now, exp: now + 3600, scope: "openid workspaces:read", jti: crypto.randomUUID() }, sign));
   }
   return out;
 }
 
-// Microseconds per call of `verify` over `list`, sequentially.
+/** Microseconds per `verify` of each token of `list` in turn, `repeat` times over. */
 async function time(verify: Verifier, list: readonly string[], repeat = 1): Promise<number> {
   const now = Date.now();
-  const started = performance.now();
-  for (let r = 0; r < repeat; r++) {
-    for (const token of list) {
-      const result = await verify(token, now);
-      if (!result.ok) throw new Error(`bench token refused: ${result.reason}`);
-    }
+  return (await nsPerCall(list.length * repeat, (i) => verify(list[i % list.length]!, now))) / 1000;
+}
+
+/** Verifies each token once, throwing on a refused one: the tokens must be valid for the timings to mean anything. */
+async function check(verify: Verifier, list: readonly string[]): Promise<void> {
+  for (const token of list) {
+    const result = await verify(token, Date.now());
+    if (!result.ok) throw new Error(`bench token refused: ${result.reason}`);
   }
-  return ((performance.now() - started) * 1000) / (list.length * repeat);
 }
 
 async function measure(alg: Alg): Promise<AuthAlgorithmResult> {
   const { keys, sign } = await setup(alg);
   const fresh = await tokens(alg, FRESH, sign);
-  const options = { keys, issuer: "https://id.example.com/", audience: "lobby" };
+  const options = { keys, issuer: ISSUER, audience: "lobby" };
   // Warm-up: JIT and Web Crypto's first calls, on throwaway verifiers.
-  await time(createVerifier(options), fresh.slice(0, 200));
-  await time(createVerifier({ ...options, cacheSize: 0 }), fresh.slice(0, 200));
+  await check(createVerifier(options), fresh);
+  await check(createVerifier({ ...options, cacheSize: 0 }), fresh.slice(0, 200));
   const freshUs: number[] = [];
   const cachedUs: number[] = [];
   const uncachedUs: number[] = [];
@@ -106,34 +92,24 @@ async function measure(alg: Alg): Promise<AuthAlgorithmResult> {
 }
 
 const startedAt = new Date();
-const loadAtStart = loadavg().map((value) => Math.round(value * 100) / 100);
+const { nproc, cpu, loadAverage: loadAtStart } = machine();
 const algorithms: AuthAlgorithmResult[] = [];
 for (const alg of ["HS256", "RS256", "ES256", "EdDSA"] as const) {
   const result = await measure(alg);
   algorithms.push(result);
-  process.stdout.write(
-    `${alg.padEnd(6)} fresh ${median(result.freshUs).toFixed(2).padStart(8)} µs   cached ${median(result.cachedUs).toFixed(2).padStart(6)} µs   cache off ${median(result.uncachedUs).toFixed(2).padStart(8)} µs\n`,
-  );
+  const us = (values: readonly number[], width: number) => median(values).toFixed(2).padStart(width);
+  log(`${alg.padEnd(6)} fresh ${us(result.freshUs, 8)} µs   cached ${us(result.cachedUs, 6)} µs   cache off ${us(result.uncachedUs, 8)} µs`);
 }
-const finishedAt = new Date();
-const date = startedAt.toISOString().slice(0, 10);
+const date = resultDate(startedAt);
 const results: AuthBenchResults = {
   date,
   startedAt: startedAt.toISOString().slice(11, 19),
-  finishedAt: finishedAt.toISOString().slice(11, 19),
+  finishedAt: new Date().toISOString().slice(11, 19),
   runtime: `node ${process.version.replace(/^v/, "")}`,
-  machine: {
-    nproc: cpus().length,
-    cpu: (cpus()[0]?.model ?? "unknown").replace(/\s+/g, " ").trim(),
-    loadAverage: loadAtStart,
-    loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100),
-  },
+  machine: { nproc, cpu, loadAverage: loadAtStart, loadAverageAtEnd: loadAverage() },
   rounds: ROUNDS,
   freshPerRound: FRESH,
   cachedPerRound: CACHED,
   algorithms,
 };
-mkdirSync(`${ROOT}bench/results`, { recursive: true });
-writeFileSync(`${ROOT}bench/results/${date}-auth.json`, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(`${ROOT}bench/AUTH.md`, renderAuthReport(results, 1));
-process.stdout.write(`wrote bench/results/${date}-auth.json and bench/AUTH.md\n`);
+log(`wrote ${writeOutput(`bench/results/${date}-auth.json`, `${JSON.stringify(results, null, 2)}\n`)} and ${writeOutput("bench/AUTH.md", renderAuthReport(results, 1))}`);

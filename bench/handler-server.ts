@@ -1,6 +1,7 @@
 /**
  * A server under test for the handler benchmark (`bench/handler.ts`), on
- * whichever runtime runs it: `Deno.serve`, `Bun.serve` or `node:http`.
+ * whichever runtime runs it. Prints `listening <port>` once it accepts
+ * connections.
  *
  * Environment:
  *
@@ -11,157 +12,98 @@
  *   serialization and the runtime's adapter, no database.
  * - `ADAPTER` (Node only, `memory` mode): `lib` (lobby's `toNodeListener`,
  *   the default), `generic` (the same adapter's path for any fetch handler:
- *   a real `Request` and `Response`), `baseline` (the adapter as it was
- *   before this benchmark), `hono` (`@hono/node-server`'s
- *   `getRequestListener` with `overrideGlobalObjects: false`) and
- *   `hono-global` (the same, with its default of replacing the global
- *   `Request`/`Response`).
+ *   a real `Request` and `Response`), `baseline` (the adapter lobby first
+ *   shipped), `hono` (`@hono/node-server`'s `getRequestListener` with
+ *   `overrideGlobalObjects: false`) and `hono-global` (the same, with its
+ *   default of replacing the global `Request`/`Response`).
  * - `PORT` (default 0), `BENCH_SECRET`: the HMAC secret the tokens are
  *   signed with.
  *
- * Prints `listening <port>` once it accepts connections.
- *
  * @module
  */
+import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { systemSuccess } from "../lib/envelope/envelope.ts";
-import { createWorkspacesHandler, type FetchHandler } from "../lib/handler/handler.ts";
-import { secretKeys } from "../lib/auth/keys.ts";
-import { toNodeListener } from "../lib/runtime/node.ts";
-import type { WorkspaceRepository } from "../lib/repository/repository.ts";
-import { TEN_WORKSPACES } from "./handler-fixtures.ts";
+import { systemSuccess } from "../lib/envelope/mod.ts";
+import { createWorkspacesHandler, type FetchHandler } from "../lib/handler/mod.ts";
+import { secretKeys } from "../lib/auth/mod.ts";
+import { listen, toNodeListener } from "../lib/runtime/mod.ts";
+import { ANSWER_HEADERS, TEN_WORKSPACES } from "./_harness/fixtures.ts";
 
-/** The headers lobby sends with a 200, which the bare server sends too. */
-const HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "application/json; charset=utf-8",
-  "cache-control": "private, no-cache",
-  "vary": "Authorization, Accept-Language",
-  "content-language": "en",
-};
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const memoryRepository: WorkspaceRepository = { listForUser: () => Promise.resolve(TEN_WORKSPACES) };
+const { MODE: mode = "memory", ADAPTER: adapter = "lib", BENCH_SECRET: secret } = process.env;
+const port = Number(process.env.PORT ?? 0);
+if (mode !== "bare" && mode !== "memory") throw new Error(`MODE must be bare or memory, not ${mode}`);
+if (mode === "memory" && !secret) throw new Error("BENCH_SECRET is required in memory mode");
+const onNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 
-interface _Env {
-  readonly MODE?: string;
-  readonly ADAPTER?: string;
-  readonly PORT?: string;
-  readonly BENCH_SECRET?: string;
-}
-interface _Deno {
-  env: { toObject(): _Env };
-  serve(options: { port: number; hostname: string; onListen(addr: { port: number }): void }, handler: FetchHandler): unknown;
-}
-interface _Bun {
-  serve(options: { port: number; hostname: string; development: boolean; fetch: FetchHandler }): { port: number };
-}
-const _global = globalThis as { Deno?: _Deno; Bun?: _Bun; process?: { env: _Env } };
+// The bare body: what lobby answers in memory mode, frozen at start-up.
+const bareBody = JSON.stringify(systemSuccess(TEN_WORKSPACES, "en", Date.now()));
+const handler = mode === "bare"
+  // Deno's and Bun's floor: a handler returning its `Response` synchronously.
+  ? (() => new Response(bareBody, { status: 200, headers: ANSWER_HEADERS })) as unknown as FetchHandler
+  : createWorkspacesHandler({ repository: { listForUser: () => Promise.resolve(TEN_WORKSPACES) }, auth: { keys: await secretKeys(secret!) } });
 
-type _Listener = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function main(): Promise<void> {
-  const env: _Env = _global.Bun !== undefined || _global.Deno === undefined
-    ? (_global.process?.env ?? {})
-    : _global.Deno.env.toObject();
-  const mode = env.MODE ?? "memory";
-  const port = Number(env.PORT ?? 0);
-  if (mode !== "bare" && mode !== "memory") throw new Error(`MODE must be bare or memory, not ${mode}`);
-  if (mode === "memory" && !env.BENCH_SECRET) throw new Error("BENCH_SECRET is required in memory mode");
-
-  // The bare body: what lobby answers in memory mode, frozen at start-up.
-  const bareBody = JSON.stringify(systemSuccess(TEN_WORKSPACES, "en", Date.now()));
-  const handler: FetchHandler = mode === "bare"
-    ? () => Promise.resolve(new Response(bareBody, { status: 200, headers: HEADERS }))
-    : createWorkspacesHandler({ repository: memoryRepository, auth: { keys: await secretKeys(env.BENCH_SECRET!) } });
-
-  if (_global.Bun !== undefined) {
-    // Bun's floor is the handler returning a `Response` synchronously.
-    const fetch = mode === "bare" ? () => new Response(bareBody, { status: 200, headers: HEADERS }) : handler;
-    const server = _global.Bun.serve({ port, hostname: "127.0.0.1", development: false, fetch: fetch as FetchHandler });
-    console.log(`listening ${server.port}`);
-    return;
-  }
-  if (_global.Deno !== undefined) {
-    const fetch = mode === "bare" ? () => new Response(bareBody, { status: 200, headers: HEADERS }) : handler;
-    _global.Deno.serve({ port, hostname: "127.0.0.1", onListen: (addr) => console.log(`listening ${addr.port}`) }, fetch as FetchHandler);
-    return;
-  }
-
-  let listener: _Listener;
-  if (mode === "bare") {
-    listener = (_req, res) => {
-      res.writeHead(200, HEADERS);
-      res.end(bareBody);
-    };
-  } else listener = await _nodeListener(env.ADAPTER ?? "lib", handler);
+if (onNode) {
   // Exit on a signal, so that `node --cpu-prof` writes its profile.
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));
-  const server = createServer(listener);
-  server.listen(port, "127.0.0.1", () => {
-    const address = server.address();
-    console.log(`listening ${typeof address === "object" && address !== null ? address.port : port}`);
-  });
+}
+if (!onNode || (mode === "memory" && adapter === "lib")) {
+  const server = await listen(handler, { port, host: "127.0.0.1" });
+  console.log(`listening ${server.port}`);
+} else {
+  const server = createServer(mode === "bare" ? bareListener : await nodeListener(adapter, handler));
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  console.log(`listening ${(server.address() as { port: number }).port}`);
 }
 
-async function _nodeListener(adapter: string, handler: FetchHandler): Promise<_Listener> {
-  switch (adapter) {
-    case "lib":
-      return toNodeListener(handler);
+function bareListener(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, ANSWER_HEADERS);
+  res.end(bareBody);
+}
+
+async function nodeListener(name: string, fetch: FetchHandler): Promise<Listener> {
+  switch (name) {
     case "generic":
-      // A plain wrapper hides lobby's answer function: the path any fetch handler takes.
-      return toNodeListener((request) => handler(request));
+      // A plain wrapper hides lobby's own answer path: the path any fetch handler takes.
+      return toNodeListener((request) => fetch(request));
     case "baseline":
-      return _baselineListener(handler);
+      return baselineListener(fetch);
     case "hono":
     case "hono-global": {
-      // Optional: only when @hono/node-server is installed.
-      const name = "@hono/node-server";
-      const { getRequestListener } = await import(name) as {
-        getRequestListener(fetch: FetchHandler, options: { overrideGlobalObjects: boolean }): _Listener;
+      // Optional, and imported by a computed name: only when @hono/node-server is installed.
+      const hono = "@hono/node-server";
+      const { getRequestListener } = await import(hono) as {
+        getRequestListener(fetch: FetchHandler, options: { overrideGlobalObjects: boolean }): Listener;
       };
-      return getRequestListener((request) => handler(request), { overrideGlobalObjects: adapter === "hono-global" });
+      return getRequestListener((request) => fetch(request), { overrideGlobalObjects: name === "hono-global" });
     }
     default:
-      throw new Error(`unknown ADAPTER ${adapter}`);
+      throw new Error(`unknown ADAPTER ${name}`);
   }
 }
 
-// lib/node.ts as it was before the benchmark issue, kept to measure against.
-const _BASELINE_HOST = /^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
-function _baselineListener(handler: FetchHandler): _Listener {
+// The Node adapter lobby first shipped, kept to measure against: a Request
+// with an abort signal and every raw header, the Response streamed back.
+const BASELINE_HOST = /^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
+function baselineListener(fetch: FetchHandler): Listener {
   return (req, res) => {
-    void (async () => {
-      const controller = new AbortController();
-      res.once("close", () => {
-        if (!res.writableFinished) controller.abort();
-      });
-      const host = req.headers.host !== undefined && _BASELINE_HOST.test(req.headers.host) ? req.headers.host : "localhost";
-      const headers = new Headers();
-      const raw = req.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-      const method = req.method ?? "GET";
-      const hasBody = method !== "GET" && method !== "HEAD";
-      const request = new Request(`http://${host}${req.url ?? "/"}`, {
-        method,
-        headers,
-        signal: controller.signal,
-        body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
-        // @ts-expect-error: Node's RequestInit needs `duplex` for a streamed body.
-        duplex: "half",
-      });
-      const response = await handler(request);
+    const controller = new AbortController();
+    res.once("close", () => res.writableFinished || controller.abort());
+    const host = req.headers.host !== undefined && BASELINE_HOST.test(req.headers.host) ? req.headers.host : "localhost";
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    const streamed = req.method !== "GET" && req.method !== "HEAD";
+    const init = { method: req.method, headers, signal: controller.signal, body: streamed ? Readable.toWeb(req) : null, duplex: "half" };
+    fetch(new Request(`http://${host}${req.url ?? "/"}`, init as RequestInit)).then(async (response) => {
       res.statusCode = response.status;
-      for (const [name, value] of response.headers) res.setHeader(name, value);
-      if (response.body === null) return void res.end();
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+      response.headers.forEach((value, name) => res.setHeader(name, value));
+      for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+        if (!res.write(chunk)) await once(res, "drain");
       }
       res.end();
-    })().catch(() => res.destroy());
+    }).catch(() => res.destroy());
   };
 }
-
-await main();

@@ -5,10 +5,12 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { freePort, rssMb, stopProcess } from "./handler.ts";
-import { signMany } from "./handler-tokens.ts";
+import { envNumber, ROOT } from "./_harness/context.ts";
+import { launchServer, runCommand } from "./_harness/servers.ts";
+import { median, round } from "./_harness/stats.ts";
+import { hs256Signer, randomSecret, signMany } from "./_harness/tokens.ts";
+import { rssMb } from "./_harness/usage.ts";
 
 /** The launches of one configuration, in milliseconds from spawn to first 200. */
 export interface StartupResult {
@@ -23,84 +25,59 @@ export interface StartupResult {
   readonly skipped?: string;
 }
 
-const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
+const COMMAND = "node .bench/main.js (the esbuild bundle of mod.ts, as npm start runs dist/main.js)";
 
-async function launch(env: Record<string, string>, token: string): Promise<{ ms: number; rss: number | undefined }> {
-  const port = await freePort();
+/** Spawns the standalone server and polls every 5 ms until it answers `token` with a 200. */
+async function launch(env: Record<string, string>, token: string): Promise<{ ms: number; rss: number }> {
   const started = performance.now();
-  const child = spawn("node", [".bench/main.js"], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1", NO_COLOR: "1" },
-    stdio: ["ignore", "ignore", "ignore"],
-  });
+  const server = await launchServer(runCommand("node", "mod.ts"), env);
   try {
-    const deadline = started + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-      if (performance.now() > deadline) throw new Error("no answer in 60 s");
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/api/v1/workspaces`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        await response.arrayBuffer();
-        if (response.status === 200) return { ms: Math.round(performance.now() - started), rss: rssMb(child.pid) };
-      } catch {
-        // Not listening yet.
-      }
+    while (performance.now() < started + 60_000 && server.child.exitCode === null) {
+      const response = await fetch(`${server.url}/api/v1/workspaces`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
+      await response?.arrayBuffer();
+      if (response?.status === 200) return { ms: Math.round(performance.now() - started), rss: rssMb(server.child.pid) ?? 0 };
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    throw new Error(server.child.exitCode === null ? "no answer in 60 s" : `the server exited with ${server.child.exitCode}`);
   } finally {
-    await stopProcess(child);
+    await server.stop();
   }
 }
 
-function _median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+/** `count` launches with the same environment, summarized. */
+async function launches(name: string, command: string, env: Record<string, string>, token: string, count: number): Promise<StartupResult> {
+  const runs: Array<{ ms: number; rss: number }> = [];
+  for (let i = 0; i < count; i++) runs.push(await launch(env, token));
+  const ms = runs.map((run) => run.ms);
+  return { name, command, launchesMs: ms, medianMs: Math.round(median(ms)), rssMb: round(median(runs.map((run) => run.rss)), 1) };
 }
 
 /**
- * Measures start-up (see the module documentation); `node .bench/main.js`
- * must have been built.
+ * Measures start-up (see the module documentation); `.bench/main.js` must
+ * have been built. `BENCH_LAUNCHES` (default 5) launches per configuration.
  *
  * @param databaseUrl Postgres to start against, or undefined to skip that part.
- * @param launches How many launches to take the median of.
  */
-export async function runStartupBench(databaseUrl: string | undefined, launches = 5): Promise<StartupResult[]> {
-  const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
-  const [token, demoToken] = await Promise.all([
-    signMany(new TextEncoder().encode(secret), 1, () => "100001").then((t) => t[0]!),
-    signMany(new TextEncoder().encode(secret), 1, () => "demo-user").then((t) => t[0]!),
-  ]);
+export async function runStartupBench(databaseUrl: string | undefined): Promise<StartupResult[]> {
+  const count = envNumber("BENCH_LAUNCHES", 5);
+  const secret = randomSecret();
+  const [token, demoToken] = await signMany(await hs256Signer(secret), 2, (i) => (i === 0 ? "100001" : "demo-user"));
   const results: StartupResult[] = [];
-  const command = "node .bench/main.js (the esbuild bundle of mod.ts, as npm start runs dist/main.js)";
   if (databaseUrl !== undefined) {
-    const runs: Array<{ ms: number; rss: number | undefined }> = [];
-    for (let i = 0; i < launches; i++) runs.push(await launch({ DATABASE_URL: databaseUrl, JWT_SECRET: secret }, token));
-    results.push({
-      name: "Node, Postgres",
-      command: `DATABASE_URL=… JWT_SECRET=… ${command}`,
-      launchesMs: runs.map((r) => r.ms),
-      medianMs: _median(runs.map((r) => r.ms)),
-      rssMb: Math.round(_median(runs.map((r) => r.rss ?? 0)) * 10) / 10,
-    });
+    const env = { DATABASE_URL: databaseUrl, JWT_SECRET: secret };
+    results.push(await launches("Node, Postgres", `DATABASE_URL=… JWT_SECRET=… ${COMMAND}`, env, token!, count));
   } else {
-    results.push({ name: "Node, Postgres", command, launchesMs: [], medianMs: 0, skipped: "no seeded database" });
+    results.push({ name: "Node, Postgres", command: COMMAND, launchesMs: [], medianMs: 0, skipped: "no seeded database" });
   }
   const dataDir = `${ROOT}.bench/pglite-startup`;
   rmSync(dataDir, { recursive: true, force: true });
   const env = { LOBBY_DATA_DIR: dataDir, JWT_SECRET: secret, DATABASE_URL: "" };
-  const first = await launch(env, demoToken);
-  const runs: Array<{ ms: number; rss: number | undefined }> = [];
-  for (let i = 0; i < launches; i++) runs.push(await launch(env, demoToken));
-  rmSync(dataDir, { recursive: true, force: true });
-  results.push({
-    name: "Node, embedded PGlite, restart",
-    command: `LOBBY_DATA_DIR=.bench/pglite-startup JWT_SECRET=… ${command}`,
-    launchesMs: runs.map((r) => r.ms),
-    medianMs: _median(runs.map((r) => r.ms)),
-    rssMb: Math.round(_median(runs.map((r) => r.rss ?? 0)) * 10) / 10,
-    firstLaunchMs: first.ms,
-  });
+  try {
+    const first = await launch(env, demoToken!);
+    const restarts = await launches("Node, embedded PGlite, restart", `LOBBY_DATA_DIR=.bench/pglite-startup JWT_SECRET=… ${COMMAND}`, env, demoToken!, count);
+    results.push({ ...restarts, firstLaunchMs: first.ms });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   return results;
 }

@@ -21,11 +21,12 @@
  *
  * @module
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { benchUserIds, load, loadGenerator, type Server, startServer } from "./handler.ts";
-import { signMany } from "./handler-tokens.ts";
-import { BENCH_USERS } from "./seed.ts";
+import { envNumber, ROOT } from "./_harness/context.ts";
+import { REQUEST } from "./_harness/fixtures.ts";
+import { benchTokens, load, loadGenerator, type TokenFile } from "./_harness/load.ts";
+import { runCommand, type Server, startServer } from "./_harness/servers.ts";
 
 /** One function's share of the busy samples. */
 export interface ProfileEntry {
@@ -52,21 +53,18 @@ export interface ProfileResult {
   readonly skipped?: string;
 }
 
-interface _Node {
+interface ProfileNode {
   readonly id: number;
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
-interface _Profile {
-  readonly nodes: readonly _Node[];
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
 
-const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
-const PATH = "/web/v1/system/workspaces/mine";
-
 /** Which part of the process a profiled function belongs to. */
-export function partOf(frame: _Node["callFrame"]): string {
+export function partOf(frame: ProfileNode["callFrame"]): string {
   const { functionName: name, url } = frame;
   if (name === "(garbage collector)") return "garbage collector";
   if (name === "(program)" || name === "(root)") return "V8 (compiler, runtime)";
@@ -84,7 +82,7 @@ export function partOf(frame: _Node["callFrame"]): string {
  * @param profile The parsed profile.
  * @param top How many functions to list.
  */
-export function summarize(profile: _Profile, top = 12): Pick<ProfileResult, "idlePercent" | "parts" | "top"> {
+export function summarize(profile: Profile, top = 12): Pick<ProfileResult, "idlePercent" | "parts" | "top"> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
   let total = 0;
@@ -123,37 +121,29 @@ export function summarize(profile: _Profile, top = 12): Pick<ProfileResult, "idl
 export interface ProfileOptions {
   /** The seeded database; the two Postgres profiles are skipped without it. */
   readonly databaseUrl?: string;
-  /** Seconds of load per profile (default 5). */
+  /** Seconds of load per profile (default `BENCH_SECONDS`, else 5). */
   readonly seconds?: number;
   readonly log?: (line: string) => void;
 }
 
 /** Profiles the three scenarios, one server process each. */
 export async function runProfiles(options: ProfileOptions): Promise<ProfileResult[]> {
-  const seconds = options.seconds ?? 5;
+  const seconds = options.seconds ?? envNumber("BENCH_SECONDS", 5);
   const log = options.log ?? (() => {});
   const generator = loadGenerator();
-  const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
-  const secretBytes = new TextEncoder().encode(secret);
-  const users = benchUserIds();
-  const rotating = await signMany(secretBytes, users.length, (i) => users[i]!);
-  const large = await signMany(secretBytes, 1, () => BENCH_USERS[5000]);
-  const work = mkdtempSync(`${tmpdir()}/lobby-profile-`);
-  const rotatingFile = `${work}/tokens.txt`;
-  const largeFile = `${work}/large.txt`;
-  writeFileSync(rotatingFile, `${rotating.join("\n")}\n`);
-  writeFileSync(largeFile, `${large[0]}\n`);
-
-  const scenarios: { name: string; script: string; env: Record<string, string>; file: string; tokens: string[]; connections: number }[] = [
-    { name: "(b) memory", script: ".bench/handler-server.js", env: { MODE: "memory", BENCH_SECRET: secret }, file: rotatingFile, tokens: rotating, connections: 50 },
-    { name: "(c) postgres", script: ".bench/main.js", env: { DATABASE_URL: options.databaseUrl ?? "", JWT_SECRET: secret }, file: rotatingFile, tokens: rotating, connections: 50 },
-    { name: "5,000 memberships", script: ".bench/main.js", env: { DATABASE_URL: options.databaseUrl ?? "", JWT_SECRET: secret }, file: largeFile, tokens: large, connections: 1 },
+  const { secret, rotating, large } = await benchTokens();
+  const postgres = { DATABASE_URL: options.databaseUrl ?? "", JWT_SECRET: secret };
+  const scenarios: { name: string; entry: string; env: Record<string, string>; tokens: TokenFile; connections: number }[] = [
+    { name: "(b) memory", entry: "bench/handler-server.ts", env: { MODE: "memory", BENCH_SECRET: secret }, tokens: rotating, connections: 50 },
+    { name: "(c) postgres", entry: "mod.ts", env: postgres, tokens: rotating, connections: 50 },
+    { name: "5,000 memberships", entry: "mod.ts", env: postgres, tokens: large, connections: 1 },
   ];
+  const work = mkdtempSync(`${tmpdir()}/lobby-profile-`);
   const results: ProfileResult[] = [];
   try {
     for (const scenario of scenarios) {
       const dir = `${work}/${results.length}`;
-      const command = `node --cpu-prof ${scenario.script}`;
+      const command = runCommand("node", scenario.entry, ["--cpu-prof"]).join(" ");
       const base = { name: scenario.name, command, connections: scenario.connections, seconds, rps: 0, idlePercent: 0, parts: [], top: [] };
       if ("DATABASE_URL" in scenario.env && !options.databaseUrl) {
         results.push({ ...base, skipped: "no seeded database" });
@@ -162,15 +152,15 @@ export async function runProfiles(options: ProfileOptions): Promise<ProfileResul
       log(`  ${scenario.name}`);
       let server: Server | undefined;
       try {
-        server = await startServer(["node", "--cpu-prof", `--cpu-prof-dir=${dir}`, scenario.script], scenario.env);
-        const run = { url: server.url, tokensFile: scenario.file, tokens: scenario.tokens, connections: scenario.connections };
-        await load(generator, { ...run, seconds: 2 });
+        server = await startServer(runCommand("node", scenario.entry, ["--cpu-prof", `--cpu-prof-dir=${dir}`]), scenario.env);
+        const run = { url: server.url, tokens: scenario.tokens, connections: scenario.connections };
+        await load(generator, { ...run, seconds: Math.min(2, seconds) });
         const measured = await load(generator, { ...run, seconds });
         await server.stop();
         server = undefined;
         const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
         if (file === undefined) throw new Error("node wrote no profile");
-        const summary = summarize(JSON.parse(readFileSync(`${dir}/${file}`, "utf8")) as _Profile);
+        const summary = summarize(JSON.parse(readFileSync(`${dir}/${file}`, "utf8")) as Profile);
         results.push({ ...base, rps: measured.rps, ...summary });
         log(`    ${measured.rps} req/s; busy: ${summary.parts.slice(0, 4).map((p) => `${p.part} ${p.percent}%`).join(", ")}`);
       } catch (error) {
@@ -190,7 +180,7 @@ export function renderProfiles(profiles: readonly ProfileResult[]): string {
   const out = [
     "## Where the CPU goes (Node, V8 sampling profiles)",
     "",
-    `Self time as a share of the server's busy samples (idle excluded), \`bench/profile.ts\`: the server runs under \`node --cpu-prof\` with the load of the tables above. Path \`${PATH}\`.`,
+    `Self time as a share of the server's busy samples (idle excluded), \`bench/profile.ts\`: the server runs under \`node --cpu-prof\` with the load of the tables above. Path \`${REQUEST.path}\`.`,
     "",
   ];
   for (const p of profiles) {

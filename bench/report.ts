@@ -6,24 +6,27 @@
  *
  * @module
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { HandlerBenchResult, LoadRun, RuntimeResult, Series } from "./handler.ts";
+import { readdirSync } from "node:fs";
+import type { AuthBenchResults } from "./auth-report.ts";
+import { renderAuthReport } from "./auth-report.ts";
+import type { HandlerBenchResult, RuntimeResult } from "./handler.ts";
 import type { StartupResult } from "./handler-startup.ts";
 import type { StageResult } from "./handler-stages.ts";
 import { type ProfileResult, renderProfiles } from "./profile.ts";
+import { type QueryBenchResults, renderLatencySvg } from "./query-report.ts";
+import { isMain, log, readJson, ROOT, writeOutput } from "./_harness/context.ts";
+import type { LoadRun, Series } from "./_harness/load.ts";
+import type { Machine } from "./_harness/machine.ts";
+import { fmt, kilo, range } from "./_harness/markdown.ts";
+import { ratios, type Summary, summary } from "./_harness/stats.ts";
+import { el, svgDocument } from "./_harness/svg.ts";
 
 /** Everything `bench/run.ts` writes to `bench/results/<date>.json`. */
 export interface BenchResults {
   date: string;
   startedAt: string;
   finishedAt?: string;
-  machine: {
-    readonly nproc: number;
-    readonly cpu: string;
-    readonly memoryGb: number;
-    readonly freeMemoryGb: number;
-    readonly loadAverage: readonly number[];
-  };
+  machine: Machine;
   loadAverageAtEnd?: readonly number[];
   versions: Record<string, string>;
   settings: { readonly seconds: number; readonly rounds: number; readonly runtimes: readonly string[]; readonly databaseUrl: string };
@@ -47,41 +50,33 @@ const TARGETS = {
   rssMb: 150,
 };
 
-const _fmt = (value: number | undefined, digits = 0): string =>
-  value === undefined || !Number.isFinite(value) ? "–" : value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const _k = (value: number | undefined): string => (value === undefined ? "–" : value >= 10_000 ? `${_fmt(value / 1000, 1)}k` : _fmt(value));
-
 /** Per-round ratios of two alternated series: their median and range. */
-export function pairedRatio(numerator: Series | undefined, denominator: Series | undefined): { median: number; min: number; max: number } | undefined {
+export function pairedRatio(numerator: Series | undefined, denominator: Series | undefined): Summary | undefined {
   if (numerator === undefined || denominator === undefined) return undefined;
-  const n = Math.min(numerator.runs.length, denominator.runs.length);
-  if (n === 0) return undefined;
-  const ratios = Array.from({ length: n }, (_, i) => numerator.runs[i]!.rps / denominator.runs[i]!.rps).sort((a, b) => a - b);
-  const mid = n / 2;
-  const median = n % 2 === 1 ? ratios[Math.floor(mid)]! : (ratios[mid - 1]! + ratios[mid]!) / 2;
-  return { median, min: ratios[0]!, max: ratios[n - 1]! };
+  const each = ratios(numerator.runs.map((run) => run.rps), denominator.runs.map((run) => run.rps));
+  return each.length === 0 ? undefined : summary(each);
 }
 
-function _ratio(r: { median: number; min: number; max: number } | undefined): string {
-  return r === undefined ? "–" : `**${_fmt(r.median, 2)}×** (${_fmt(r.min, 2)}–${_fmt(r.max, 2)})`;
+function _ratio(r: Summary | undefined): string {
+  return r === undefined ? "–" : `**${fmt(r.median, 2)}×** (${fmt(r.min, 2)}–${fmt(r.max, 2)})`;
 }
 
 function _rps(s: Series | undefined): string {
-  return s === undefined ? "–" : `${_k(s.rps.median)} (${_k(s.rps.min)}–${_k(s.rps.max)})`;
+  return s === undefined ? "–" : range(s.rps, kilo);
 }
 
 function _lat(s: Series | undefined): string {
-  return s === undefined ? "–" : `${_fmt(s.p50.median, 1)} / ${_fmt(s.p99.median, 1)}`;
+  return s === undefined ? "–" : `${fmt(s.p50.median, 1)} / ${fmt(s.p99.median, 1)}`;
 }
 
 function _cpu(s: Series | undefined): string {
-  return s?.cpuUs === undefined ? "–" : `${_fmt(s.cpuUs.median, 0)} (${_fmt(s.cpuUs.min, 0)}–${_fmt(s.cpuUs.max, 0)})`;
+  return s?.cpuUs === undefined ? "–" : range(s.cpuUs);
 }
 
 /** The floor's server CPU per request over another's: the throughput ratio the CPU alone allows. */
 function _cpuRatio(s: Series | undefined, floor: Series | undefined): string {
   if (s?.cpuUs === undefined || floor?.cpuUs === undefined) return "–";
-  return `${_fmt(floor.cpuUs.median / s.cpuUs.median, 2)}×`;
+  return `${fmt(floor.cpuUs.median / s.cpuUs.median, 2)}×`;
 }
 
 function _met(ok: boolean | undefined): string {
@@ -154,19 +149,19 @@ export function renderReport(results: BenchResults): string {
     for (const r of h.runtimes) {
       const ratio = pairedRatio(r.memory, r.floor);
       const want = TARGETS.memoryRatio[r.runtime] ?? 0.7;
-      push(`| handler overhead on ${r.runtime}: (b) ≥ ${want}× (a) | ${ratio ? `${_fmt(ratio.median, 2)}×` : "–"} | ${_met(ratio && ratio.median >= want)} |`);
+      push(`| handler overhead on ${r.runtime}: (b) ≥ ${want}× (a) | ${ratio ? `${fmt(ratio.median, 2)}×` : "–"} | ${_met(ratio && ratio.median >= want)} |`);
     }
     const node = h.runtimes.find((r) => r.runtime === "node");
     const cRaw = pairedRatio(node?.postgres, node?.raw);
-    push(`| Node end-to-end: (c) ≥ ${TARGETS.postgresVsRaw}× the raw postgres.js loop | ${cRaw ? `${_fmt(cRaw.median, 2)}×` : "–"} | ${_met(cRaw && cRaw.median >= TARGETS.postgresVsRaw)} |`);
-    push(`| Node end-to-end: p99 ≤ ${TARGETS.postgresP99Ms} ms at ${h.connections} connections | ${node?.postgres ? `${_fmt(node.postgres.p99.median, 1)} ms` : "–"} | ${_met(node?.postgres && node.postgres.p99.median <= TARGETS.postgresP99Ms)} |`);
+    push(`| Node end-to-end: (c) ≥ ${TARGETS.postgresVsRaw}× the raw postgres.js loop | ${cRaw ? `${fmt(cRaw.median, 2)}×` : "–"} | ${_met(cRaw && cRaw.median >= TARGETS.postgresVsRaw)} |`);
+    push(`| Node end-to-end: p99 ≤ ${TARGETS.postgresP99Ms} ms at ${h.connections} connections | ${node?.postgres ? `${fmt(node.postgres.p99.median, 1)} ms` : "–"} | ${_met(node?.postgres && node.postgres.p99.median <= TARGETS.postgresP99Ms)} |`);
     for (const r of h.runtimes) {
       const dc = pairedRatio(r.fresh, r.postgres);
-      push(`| fresh token on ${r.runtime}: (d) ≥ ${TARGETS.freshVsPostgres}× (c) | ${dc ? `${_fmt(dc.median, 2)}×` : "–"} | ${_met(dc && dc.median >= TARGETS.freshVsPostgres)} |`);
+      push(`| fresh token on ${r.runtime}: (d) ≥ ${TARGETS.freshVsPostgres}× (c) | ${dc ? `${fmt(dc.median, 2)}×` : "–"} | ${_met(dc && dc.median >= TARGETS.freshVsPostgres)} |`);
     }
-    push(`| 5,000 memberships, full list end-to-end on Node: p50 ≤ ${TARGETS.largeP50Ms} ms | ${node?.large ? `${_fmt(node.large.p50.median, 1)} ms` : "–"} | ${_met(node?.large && node.large.p50.median <= TARGETS.largeP50Ms)} |`);
+    push(`| 5,000 memberships, full list end-to-end on Node: p50 ≤ ${TARGETS.largeP50Ms} ms | ${node?.large ? `${fmt(node.large.p50.median, 1)} ms` : "–"} | ${_met(node?.large && node.large.p50.median <= TARGETS.largeP50Ms)} |`);
     const rss = Math.max(node?.postgres?.rssMb?.max ?? 0, node?.fresh?.rssMb?.max ?? 0);
-    push(`| RSS of Node with Postgres under load ≤ ${TARGETS.rssMb} MB | ${rss > 0 ? `${_fmt(rss, 0)} MB (max)` : "–"} | ${_met(rss > 0 ? rss <= TARGETS.rssMb : undefined)} |`);
+    push(`| RSS of Node with Postgres under load ≤ ${TARGETS.rssMb} MB | ${rss > 0 ? `${fmt(rss, 0)} MB (max)` : "–"} | ${_met(rss > 0 ? rss <= TARGETS.rssMb : undefined)} |`);
   }
   const pgStart = results.startup?.find((s) => s.name === "Node, Postgres");
   const embStart = results.startup?.find((s) => s.name.startsWith("Node, embedded"));
@@ -210,9 +205,9 @@ export function renderReport(results: BenchResults): string {
       for (const [label, s] of [["(a) floor", r.floor], ["(b) memory", r.memory], ["(c) postgres", r.postgres], ["(d) fresh", r.fresh], ["raw loop", r.raw], ["5,000 memberships, 1 conn.", r.large]] as const) {
         if (s === undefined) continue;
         push(
-          `| ${r.runtime} | ${label} | ${s.runs.map((run) => _fmt(run.rps)).join(", ")} | ${s.runs.map((run) => _fmt(run.p50, 1)).join(", ")} | ` +
-            `${s.runs.map((run) => _fmt(run.p90, 1)).join(", ")} | ${s.runs.map((run) => _fmt(run.p99, 1)).join(", ")} | ` +
-            `${s.runs.map((run) => _fmt(run.max, 1)).join(", ")} | ${s.runs.map((run) => _fmt(run.cpuUs, 0)).join(", ")} | ${s.rssMb ? _fmt(s.rssMb.max, 0) : "–"} |`,
+          `| ${r.runtime} | ${label} | ${s.runs.map((run) => fmt(run.rps)).join(", ")} | ${s.runs.map((run) => fmt(run.p50, 1)).join(", ")} | ` +
+            `${s.runs.map((run) => fmt(run.p90, 1)).join(", ")} | ${s.runs.map((run) => fmt(run.p99, 1)).join(", ")} | ` +
+            `${s.runs.map((run) => fmt(run.max, 1)).join(", ")} | ${s.runs.map((run) => fmt(run.cpuUs, 0)).join(", ")} | ${s.rssMb ? fmt(s.rssMb.max, 0) : "–"} |`,
         );
       }
       if (r.skipped) push(`| ${r.runtime} | skipped | ${r.skipped.join("; ")} | | | | | | |`);
@@ -256,7 +251,7 @@ export function renderReport(results: BenchResults): string {
     for (const name of names) {
       const cells = results.stages.map((s) => {
         const stage = s.stages.find((x) => x.stage === name);
-        return stage === undefined ? "–" : `${_fmt(stage.medianNs)} (${_fmt(stage.minNs)}–${_fmt(stage.maxNs)})`;
+        return stage === undefined ? "–" : range({ median: stage.medianNs, min: stage.minNs, max: stage.maxNs });
       });
       push(`| ${name} | ${cells.join(" | ")} | ${results.stages[0]!.stages.find((x) => x.stage === name)?.note ?? ""} |`);
     }
@@ -295,12 +290,8 @@ export function renderRpsSvg(results: BenchResults): string {
     ["postgres", "(c) lobby + Postgres", "#13a36b"],
     ["fresh", "(d) + fresh token each request", "#e0892b"],
   ] as const;
-  const width = 760;
-  const height = 420;
-  const left = 70;
-  const right = 20;
-  const top = 50;
-  const bottom = 90;
+  const frame = { width: 760, height: 420, left: 70, right: 20, top: 50, bottom: 90 };
+  const { width, height, left, right, top, bottom } = frame;
   const maxValue = Math.max(1, ...runtimes.flatMap((r) => parts.map(([key]) => r[key]?.rps.max ?? 0)));
   const step = maxValue > 50_000 ? 20_000 : maxValue > 20_000 ? 10_000 : maxValue > 5000 ? 2000 : 1000;
   const scaleMax = Math.ceil(maxValue / step) * step;
@@ -308,44 +299,52 @@ export function renderRpsSvg(results: BenchResults): string {
   const groupWidth = (width - left - right) / Math.max(1, runtimes.length);
   const barWidth = Math.min(34, (groupWidth - 30) / parts.length);
   const svg: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">Requests/s by runtime against the floor (median, range of ${results.handler?.rounds ?? "?"} runs)</text>`,
+    el("text", { x: width / 2, y: 22, "text-anchor": "middle", "font-size": 15, "font-weight": "bold" }, `Requests/s by runtime against the floor (median, range of ${results.handler?.rounds ?? "?"} runs)`),
   ];
   for (let value = 0; value <= scaleMax; value += step) {
-    svg.push(`<line x1="${left}" x2="${width - right}" y1="${y(value)}" y2="${y(value)}" stroke="#e3e7eb"/>`);
-    svg.push(`<text x="${left - 8}" y="${y(value) + 4}" text-anchor="end" fill="#52606d">${value >= 1000 ? `${value / 1000}k` : value}</text>`);
+    svg.push(el("line", { x1: left, x2: width - right, y1: y(value), y2: y(value), stroke: "#e3e7eb" }));
+    svg.push(el("text", { x: left - 8, y: y(value) + 4, "text-anchor": "end", fill: "#52606d" }, value >= 1000 ? `${value / 1000}k` : String(value)));
   }
   runtimes.forEach((r, g) => {
     const x0 = left + g * groupWidth + (groupWidth - barWidth * parts.length) / 2;
+    const center = left + g * groupWidth + groupWidth / 2;
     parts.forEach(([key, , color], i) => {
       const s = r[key];
       if (s === undefined) return;
       const x = x0 + i * barWidth;
-      svg.push(`<rect x="${x + 2}" y="${y(s.rps.median)}" width="${barWidth - 4}" height="${y(0) - y(s.rps.median)}" fill="${color}"/>`);
-      svg.push(`<line x1="${x + barWidth / 2}" x2="${x + barWidth / 2}" y1="${y(s.rps.min)}" y2="${y(s.rps.max)}" stroke="#1f2933" stroke-width="1.5"/>`);
-      svg.push(`<text x="${x + barWidth / 2}" y="${y(s.rps.max) - 5}" text-anchor="middle" font-size="10" fill="#1f2933">${_k(s.rps.median)}</text>`);
+      svg.push(el("rect", { x: x + 2, y: y(s.rps.median), width: barWidth - 4, height: y(0) - y(s.rps.median), fill: color }));
+      svg.push(el("line", { x1: x + barWidth / 2, x2: x + barWidth / 2, y1: y(s.rps.min), y2: y(s.rps.max), stroke: "#1f2933", "stroke-width": 1.5 }));
+      svg.push(el("text", { x: x + barWidth / 2, y: y(s.rps.max) - 5, "text-anchor": "middle", "font-size": 10, fill: "#1f2933" }, kilo(s.rps.median)));
     });
     const ratio = pairedRatio(r.memory, r.floor);
-    svg.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${height - bottom + 20}" text-anchor="middle" font-size="13" font-weight="bold">${r.runtime} ${r.version}</text>`);
-    if (ratio) svg.push(`<text x="${left + g * groupWidth + groupWidth / 2}" y="${height - bottom + 36}" text-anchor="middle" fill="#2f6fdb">b/a ${_fmt(ratio.median, 2)}×</text>`);
+    svg.push(el("text", { x: center, y: height - bottom + 20, "text-anchor": "middle", "font-size": 13, "font-weight": "bold" }, `${r.runtime} ${r.version}`));
+    if (ratio) svg.push(el("text", { x: center, y: height - bottom + 36, "text-anchor": "middle", fill: "#2f6fdb" }, `b/a ${fmt(ratio.median, 2)}×`));
   });
   parts.forEach(([, label, color], i) => {
     const x = left + (i % 2) * 330;
     const yy = height - 28 + Math.floor(i / 2) * 16 - 8;
-    svg.push(`<rect x="${x}" y="${yy - 9}" width="12" height="12" fill="${color}"/><text x="${x + 18}" y="${yy + 1}">${label}</text>`);
+    svg.push(el("rect", { x, y: yy - 9, width: 12, height: 12, fill: color }) + el("text", { x: x + 18, y: yy + 1 }, label));
   });
-  if (runtimes.length === 0) svg.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle">the handler benchmark did not run</text>`);
-  svg.push("</svg>");
-  return `${svg.join("\n")}\n`;
+  if (runtimes.length === 0) svg.push(el("text", { x: width / 2, y: height / 2, "text-anchor": "middle" }, "the handler benchmark did not run"));
+  return svgDocument(frame, "#fff", svg);
 }
 
-// `npm run bench:report [file]`: re-render from a results file.
-if (/report\.(ts|js)$/.test(process.argv[1] ?? "")) {
-  const root = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
-  const file = process.argv[2] ?? `${root}bench/results/${readdirSync(`${root}bench/results`).filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f)).sort().pop()}`;
-  const results = JSON.parse(readFileSync(file, "utf8")) as BenchResults;
-  writeFileSync(`${root}bench/REPORT.md`, renderReport(results));
-  writeFileSync(`${root}bench/results/rps-by-runtime.svg`, renderRpsSvg(results));
-  process.stdout.write(`re-rendered bench/REPORT.md and bench/results/rps-by-runtime.svg from ${file}\n`);
+/** The newest results file in `bench/results/` whose name matches `pattern`, relative to the repository root. */
+function newest(pattern: RegExp): string | undefined {
+  const name = readdirSync(`${ROOT}bench/results`).filter((file) => pattern.test(file)).sort().pop();
+  return name === undefined ? undefined : `bench/results/${name}`;
+}
+
+// `npm run bench:report [bench/results/<date>.json]`: re-renders every report
+// and plot from the newest results files (or the one named), measuring nothing.
+if (isMain(import.meta, "report")) {
+  const file = process.argv[2]?.replace(ROOT, "") ?? newest(/^\d{4}-\d{2}-\d{2}\.json$/);
+  if (file !== undefined) {
+    const results = readJson<BenchResults>(file);
+    log(`re-rendered ${writeOutput("bench/REPORT.md", renderReport(results))} and ${writeOutput("bench/results/rps-by-runtime.svg", renderRpsSvg(results))} from ${file}`);
+  }
+  const query = newest(/-query\.json$/);
+  if (query !== undefined) log(`re-rendered ${writeOutput("bench/results/latency-by-memberships.svg", renderLatencySvg(readJson<QueryBenchResults>(query)))} from ${query}`);
+  const auth = newest(/-auth\.json$/);
+  if (auth !== undefined) log(`re-rendered ${writeOutput("bench/AUTH.md", renderAuthReport(readJson<AuthBenchResults>(auth), 1))} from ${auth}`);
 }

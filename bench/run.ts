@@ -1,9 +1,8 @@
 /**
  * `npm run bench`: every benchmark, then the report.
  *
- * 1. the listing query (`bench/query.ts`, when present: its own results
- *    file and plot);
- * 2. token verification (`npm run bench:auth`, when `bench/auth.bench.ts` is present);
+ * 1. the listing query (`bench/query.ts`: its own results file and plot);
+ * 2. token verification (`npm run bench:auth`: its own results file and `bench/AUTH.md`);
  * 3. the handler over HTTP against its floor on Node, Deno and Bun, and the
  *    Node adapter candidates (`bench/handler.ts`);
  * 4. the in-process cost of each stage on each runtime (`bench/handler-stages.ts`);
@@ -18,183 +17,100 @@
  * `BENCH_SECONDS` (per run, default 5), `BENCH_ROUNDS` (default 3),
  * `BENCH_RUNTIMES` (default `node,deno,bun`), `BENCH_SKIP` (comma-separated
  * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`),
- * `BENCH_LOAD=autocannon` (use autocannon even when wrk is installed).
+ * `BENCH_LOAD=autocannon` (use autocannon even when wrk is installed),
+ * `BENCH_SCALE` (calls per round of the stage costs, default 1),
+ * `BENCH_LAUNCHES` (start-ups per configuration, default 5).
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, freemem, loadavg, totalmem } from "node:os";
-import { pathToFileURL } from "node:url";
-import postgres from "postgres";
-import { buildBundles, checkSeeded, findWrk, runHandlerBench, type HandlerBenchResult, type Runtime } from "./handler.ts";
-import { runStartupBench, type StartupResult } from "./handler-startup.ts";
-import { type ProfileResult, runProfiles } from "./profile.ts";
+import { existsSync, mkdirSync } from "node:fs";
+import { envList, envNumber, log, packageVersion, redact, resultDate, ROOT, WORK, writeOutput } from "./_harness/context.ts";
+import { checkSeeded, databaseUrl, postgresVersion } from "./_harness/dataset.ts";
+import { findWrk } from "./_harness/load.ts";
+import { loadAverage, machine, toolVersion } from "./_harness/machine.ts";
+import { buildBundles, type Runtime, runCommand, runForJson } from "./_harness/servers.ts";
+import { runHandlerBench } from "./handler.ts";
+import { runStartupBench } from "./handler-startup.ts";
 import type { StageResult } from "./handler-stages.ts";
-import { renderReport, renderRpsSvg, type BenchResults } from "./report.ts";
-import { BENCH_DATABASE_URL, resultDate } from "./seed.ts";
+import { runProfiles } from "./profile.ts";
+import { runQueryBench, writeQueryResults } from "./query.ts";
+import { renderQueryReport } from "./query-report.ts";
+import { type BenchResults, renderReport, renderRpsSvg } from "./report.ts";
 
-const ROOT = new URL("../", new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url)).pathname;
-const BIN = `${ROOT}node_modules/.bin/`;
+const started = new Date();
+const url = databaseUrl();
+const seconds = envNumber("BENCH_SECONDS", 5);
+const rounds = envNumber("BENCH_ROUNDS", 3);
+const runtimes = envList("BENCH_RUNTIMES", "node,deno,bun") as Runtime[];
+const skip = new Set(envList("BENCH_SKIP"));
+const atStart = machine();
+log(`lobby bench: ${atStart.nproc} cores (${atStart.cpu}), load average ${atStart.loadAverage.join(" ")}`);
+mkdirSync(WORK, { recursive: true });
+buildBundles(["bench/handler-server.ts", "bench/handler-stages.ts", "mod.ts"]);
+const database = await checkSeeded(url);
 
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
+const versions: Record<string, string> = { node: toolVersion("node"), deno: toolVersion("deno"), bun: toolVersion("bun") };
+versions.wrk = findWrk()?.version ?? "not installed";
+versions.postgres = await postgresVersion(url);
+for (const name of ["postgres", "esbuild", "typescript"]) {
+  const version = packageVersion(name);
+  if (version !== undefined) versions[`${name} (npm)`] = version;
 }
+const results: BenchResults = {
+  date: resultDate(started),
+  startedAt: started.toISOString(),
+  machine: atStart,
+  versions,
+  settings: { seconds, rounds, runtimes, databaseUrl: redact(url) },
+  database,
+};
 
-function machine(): BenchResults["machine"] {
-  const model = cpus()[0]?.model ?? "unknown";
-  return {
-    nproc: Number(spawnSync("nproc", { encoding: "utf8" }).stdout.trim()) || cpus().length,
-    cpu: model.replace(/\s+/g, " ").trim(),
-    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    freeMemoryGb: Math.round((freemem() / 2 ** 30) * 10) / 10,
-    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
-  };
-}
-
-async function versions(databaseUrl: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = { node: process.version.replace(/^v/, "") };
-  for (const name of ["deno", "bun"]) {
-    out[name] = /(\d+\.\d+\.\d+)/.exec(spawnSync(`${BIN}${name}`, ["--version"], { encoding: "utf8" }).stdout)?.[1] ?? "unknown";
-  }
-  out.wrk = findWrk()?.version ?? "not installed";
-  const sql = postgres(databaseUrl, { max: 1, connect_timeout: 3, onnotice: () => {} });
-  try {
-    const [row] = await sql<{ server_version: string }[]>`SHOW server_version`;
-    out.postgres = row?.server_version ?? "unknown";
-  } catch {
-    out.postgres = "unreachable";
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-  for (const name of ["postgres", "esbuild", "typescript"]) {
+if (!skip.has("query")) {
+  log("listing query (bench/query.ts)");
+  if (!database.seeded) results.query = { skipped: "the database is not seeded (npm run bench:seed)" };
+  else {
     try {
-      out[`${name} (npm)`] = (JSON.parse(readFileSync(`${ROOT}node_modules/${name}/package.json`, "utf8")) as { version: string }).version;
-    } catch {
-      // Not installed.
-    }
-  }
-  return out;
-}
-
-function stages(runtime: Runtime): StageResult {
-  const command = runtime === "node"
-    ? ["node", [".bench/handler-stages.js"]] as const
-    : [`${BIN}${runtime}`, runtime === "deno" ? ["run", "-A", "bench/handler-stages.ts"] : ["run", "bench/handler-stages.ts"]] as const;
-  const result = spawnSync(command[0], [...command[1]], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 });
-  const line = result.stdout.trim().split("\n").pop() ?? "";
-  if (result.status !== 0 || !line.startsWith("{")) throw new Error(`stages on ${runtime} failed:\n${result.stderr}`);
-  return JSON.parse(line) as StageResult;
-}
-
-/** The other engineers' benchmarks, run when their files are there. */
-async function queryBench(databaseUrl: string, seeded: boolean): Promise<BenchResults["query"]> {
-  if (!existsSync(`${ROOT}bench/query.ts`)) return { skipped: "bench/query.ts is not there" };
-  if (!seeded) return { skipped: "the database is not seeded (npm run bench:seed)" };
-  const out = `${ROOT}.bench/query.js`;
-  const build = spawnSync(`${BIN}esbuild`, [
-    "bench/query.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20", "--packages=external",
-    "--log-level=warning", `--outfile=${out}`,
-  ], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) return { skipped: `bench/query.ts does not build: ${build.stderr.split("\n")[0]}` };
-  const module = await import(pathToFileURL(out).href) as {
-    runQueryBench?: (options: { databaseUrl: string; log: (line: string) => void }) => Promise<unknown>;
-    renderQueryReport?: (results: unknown) => string;
-    writeQueryResults?: (results: unknown) => string[];
-  };
-  if (typeof module.runQueryBench !== "function") return { skipped: "bench/query.ts exports no runQueryBench" };
-  const results = await module.runQueryBench({ databaseUrl, log });
-  // Its own results file and latency plot.
-  if (typeof module.writeQueryResults === "function") log(`  wrote ${module.writeQueryResults(results).join(", ")}`);
-  const markdown = typeof module.renderQueryReport === "function" ? module.renderQueryReport(results) : undefined;
-  return { results, ...(markdown !== undefined ? { markdown } : {}) };
-}
-
-async function main(): Promise<void> {
-  const started = new Date();
-  const databaseUrl = process.env.DATABASE_URL || BENCH_DATABASE_URL;
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const runtimes = (process.env.BENCH_RUNTIMES ?? "node,deno,bun").split(",").filter(Boolean) as Runtime[];
-  const skip = new Set((process.env.BENCH_SKIP ?? "").split(",").filter(Boolean));
-  const machineAtStart = machine();
-  log(`lobby bench: ${machineAtStart.nproc} cores (${machineAtStart.cpu}), load average ${machineAtStart.loadAverage.join(" ")}`);
-  mkdirSync(`${ROOT}.bench`, { recursive: true });
-  mkdirSync(`${ROOT}bench/results`, { recursive: true });
-  buildBundles();
-  const database = await checkSeeded(databaseUrl);
-
-  const results: BenchResults = {
-    date: resultDate(started),
-    startedAt: started.toISOString(),
-    machine: machineAtStart,
-    versions: await versions(databaseUrl),
-    settings: { seconds, rounds, runtimes, databaseUrl: _redact(databaseUrl) },
-    database,
-  };
-
-  if (!skip.has("query")) {
-    log("listing query (bench/query.ts)");
-    try {
-      results.query = await queryBench(databaseUrl, database.seeded);
+      // Its own results file and latency plot, then its section of the report.
+      const query = await runQueryBench({ databaseUrl: url, log, write: false });
+      log(`  wrote ${writeQueryResults(query).join(", ")}`);
+      results.query = { results: query, markdown: renderQueryReport(query) };
     } catch (error) {
       results.query = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
     }
-    if (results.query?.skipped) log(`  skipped: ${results.query.skipped}`);
   }
-  if (!skip.has("auth") && existsSync(`${ROOT}bench/auth.bench.ts`)) {
-    // The auth engineer's benchmark writes its own results and bench/AUTH.md.
-    log("token verification (npm run bench:auth)");
-    const auth = spawnSync("npm", ["run", "bench:auth", "--silent"], { cwd: ROOT, stdio: "inherit", timeout: 600_000 });
-    if (auth.status !== 0) log(`  bench:auth exited with ${auth.status}`);
-  }
-  if (!skip.has("handler")) {
-    log("handler over HTTP");
-    results.handler = await runHandlerBench({
-      databaseUrl,
-      seconds,
-      rounds,
-      runtimes,
-      adapters: !skip.has("adapters"),
-      log,
-    }) satisfies HandlerBenchResult;
-  }
-  if (!skip.has("stages")) {
-    log("stage costs");
-    results.stages = runtimes.map((runtime) => {
-      log(`  ${runtime}`);
-      return stages(runtime);
-    });
-  }
-  if (!skip.has("startup")) {
-    log("start-up");
-    results.startup = await runStartupBench(database.seeded ? databaseUrl : undefined) satisfies StartupResult[];
-    for (const s of results.startup) log(`  ${s.name}: ${s.skipped ?? `${s.medianMs} ms (${s.launchesMs.join(", ")})`}`);
-  }
-  if (!skip.has("profile")) {
-    log("CPU profiles (Node)");
-    results.profiles = await runProfiles({ ...(database.seeded ? { databaseUrl } : {}), seconds, log }) satisfies ProfileResult[];
-  }
-  results.finishedAt = new Date().toISOString();
-  results.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100);
-
-  const auth = `${ROOT}bench/results/${results.date}-auth.json`;
-  results.auth = { results: existsSync(auth) ? `bench/results/${results.date}-auth.json` : undefined, report: existsSync(`${ROOT}bench/AUTH.md`) ? "bench/AUTH.md" : undefined };
-
-  const file = `${ROOT}bench/results/${results.date}.json`;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(`${ROOT}bench/results/rps-by-runtime.svg`, renderRpsSvg(results));
-  writeFileSync(`${ROOT}bench/REPORT.md`, renderReport(results));
-  log(`wrote bench/results/${results.date}.json, bench/results/rps-by-runtime.svg and bench/REPORT.md`);
+  if (results.query?.skipped) log(`  skipped: ${results.query.skipped}`);
 }
-
-function _redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== "") parsed.password = "***";
-  return parsed.href;
+if (!skip.has("auth")) {
+  // In its own process, as `npm run bench:auth` runs it: its own results file and bench/AUTH.md.
+  log("token verification (npm run bench:auth)");
+  const auth = spawnSync("npm", ["run", "bench:auth", "--silent"], { cwd: ROOT, stdio: "inherit", timeout: 600_000 });
+  if (auth.status !== 0) log(`  bench:auth exited with ${auth.status}`);
 }
+if (!skip.has("handler")) {
+  log("handler over HTTP");
+  results.handler = await runHandlerBench({ databaseUrl: url, seconds, rounds, runtimes, adapters: !skip.has("adapters"), log });
+}
+if (!skip.has("stages")) {
+  log("stage costs");
+  results.stages = runtimes.map((runtime) => {
+    log(`  ${runtime}`);
+    return runForJson<StageResult>(runCommand(runtime, "bench/handler-stages.ts"));
+  });
+}
+if (!skip.has("startup")) {
+  log("start-up");
+  results.startup = await runStartupBench(database.seeded ? url : undefined);
+  for (const s of results.startup) log(`  ${s.name}: ${s.skipped ?? `${s.medianMs} ms (${s.launchesMs.join(", ")})`}`);
+}
+if (!skip.has("profile")) {
+  log("CPU profiles (Node)");
+  results.profiles = await runProfiles({ ...(database.seeded ? { databaseUrl: url } : {}), seconds, log });
+}
+results.finishedAt = new Date().toISOString();
+results.loadAverageAtEnd = loadAverage();
+const auth = `bench/results/${results.date}-auth.json`;
+results.auth = { results: existsSync(`${ROOT}${auth}`) ? auth : undefined, report: existsSync(`${ROOT}bench/AUTH.md`) ? "bench/AUTH.md" : undefined };
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+log(`wrote ${writeOutput(`bench/results/${results.date}.json`, `${JSON.stringify(results, null, 2)}\n`)}, ` +
+  `${writeOutput("bench/results/rps-by-runtime.svg", renderRpsSvg(results))} and ${writeOutput("bench/REPORT.md", renderReport(results))}`);

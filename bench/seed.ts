@@ -1,6 +1,6 @@
 /**
  * `npm run bench:seed`: fills a Postgres database with a deterministic data
- * set at scale for the benchmarks, written through the tables of DESIGN.md.
+ * set at scale for the benchmarks, written into lobby's tables.
  *
  * The data: 1,000 institutions; 200,000 workspaces (ids in creation order,
  * realistic statuses, kinds, time zones, some `entity_biz_id` and
@@ -16,56 +16,22 @@
  * is read from the catalog and dropped, the rows are streamed with
  * `COPY … FROM STDIN (FREEZE)`, two tables at once, and the constraints and
  * indexes are recreated from their catalog definitions, followed by
- * `VACUUM (ANALYZE)`. Loading first and indexing after is several times
- * faster than inserting with the keys in place.
+ * `VACUUM (ANALYZE)`. Loading first and indexing after spares maintaining
+ * every index row by row.
  *
- * Run: `npm run bench:seed` (`DATABASE_URL`, default {@link BENCH_DATABASE_URL},
- * which is created when missing). It refuses a database whose tables hold
- * rows it did not write, unless given `--force`.
+ * Run: `npm run bench:seed` (`DATABASE_URL`, default the benchmark database,
+ * which is created when missing; `BENCH_SEED_SCALE` below 1 makes a smaller
+ * set for a quick check). It refuses a database whose tables hold rows it
+ * did not write, unless given `--force`.
  *
  * @module
  */
-import { writeFile, mkdir } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
-import { applySchema } from "../lib/repository/schema.ts";
-
-/** The database the benchmarks use when `DATABASE_URL` is not set. */
-export const BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/lobby_bench";
-
-/** The membership counts the benchmarks measure, one user each. */
-export const MEMBERSHIP_COUNTS = [1, 10, 100, 500, 5000] as const;
-
-/** One of {@link MEMBERSHIP_COUNTS}. */
-export type MembershipCount = (typeof MEMBERSHIP_COUNTS)[number];
-
-/**
- * The benchmark users: each lists exactly as many workspaces as its key
- * (its memberships are all in workspaces that are not soft-deleted), spread
- * over the table like everyone else's.
- */
-export const BENCH_USERS: Readonly<Record<MembershipCount, string>> = {
-  1: "bench_user_1",
-  10: "bench_user_10",
-  100: "bench_user_100",
-  500: "bench_user_500",
-  5000: "bench_user_5000",
-};
-
-/**
- * The data set's shape. Regular users' ids are the decimal strings
- * `FIRST_USER_ID` … `FIRST_USER_ID + USERS - 1`, so pgbench can pick a random
- * one (`\set uid random(…)`) and still run the listing's exact text.
- */
-export const SEED_PROFILE = {
-  seed: 20260322,
-  institutions: 1_000,
-  workspaces: 200_000,
-  users: 100_000,
-  firstUserId: 100_001,
-  deletedShare: 0.03,
-} as const;
+import { applySchema } from "../lib/repository/mod.ts";
+import { isMain, log, redact, resultDate, writeOutput } from "./_harness/context.ts";
+import { BENCH_USERS, databaseUrl, type MembershipCount, SEED_PROFILE } from "./_harness/dataset.ts";
 
 /** What a seed run did, as printed and written to `bench/results/`. */
 export interface SeedSummary {
@@ -426,9 +392,9 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
   });
   try {
     await _refuseForeignRows(sql, options.force ?? false);
-    progress.line(`seeding ${_redact(url)}`);
+    progress.line(`seeding ${redact(url)}`);
 
-    // Generate while nothing else runs: all in memory, about 100 MB.
+    // Generate while nothing else runs: all in memory.
     const data = _generate();
     phase("generate");
 
@@ -521,7 +487,7 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
     if (counts === undefined) throw new Error("Cannot count the seeded rows");
     phase("count");
     return {
-      database: _redact(url),
+      database: redact(url),
       finishedAt: new Date().toISOString(),
       seconds: Math.round(performance.now() - started) / 1000,
       phases,
@@ -611,47 +577,24 @@ async function _refuseForeignRows(sql: postgres.Sql, force: boolean): Promise<vo
   }
 }
 
-function _redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password !== "") parsed.password = "***";
-  return parsed.href;
-}
-
-/** Today's date as `YYYY-MM-DD`, for result file names. */
-export function resultDate(date: Date = new Date()): string {
-  return date.toISOString().slice(0, 10);
-}
-
 // ---------------------------------------------------------------------------
 // Command line: `node .bench/seed.js [--force]` (see `npm run bench:seed`).
 
-async function _main(): Promise<void> {
-  const url = process.env.DATABASE_URL || BENCH_DATABASE_URL;
-  const summary = await seedDatabase(url, { force: process.argv.includes("--force"), tty: process.stdout.isTTY === true });
-  const users = Object.entries(summary.benchUsers).map(([count, id]) => `${id} (${count})`).join(", ");
-  process.stdout.write(
-    `seeded ${summary.rows.institutions.toLocaleString("en-US")} institutions, ` +
-      `${summary.rows.workspaces.toLocaleString("en-US")} workspaces, ` +
-      `${summary.rows.memberships.toLocaleString("en-US")} memberships of ${summary.users.toLocaleString("en-US")} users ` +
-      `in ${summary.seconds.toFixed(1)} s\n` +
-      `benchmark users (listed memberships): ${users}\n` +
-      `random regular users: ${SEED_PROFILE.firstUserId}…${SEED_PROFILE.firstUserId + SEED_PROFILE.users - 1}\n`,
-  );
-  const directory = new URL("./results/", benchDirectory());
-  await mkdir(directory, { recursive: true });
-  const file = new URL(`${resultDate()}-seed.json`, directory);
-  await writeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
-  process.stdout.write(`wrote ${file.pathname}\n`);
-}
-
-/** `bench/` whether running from the source or from a bundle in `.bench/`. */
-export function benchDirectory(): URL {
-  return new URL(import.meta.url.includes("/.bench/") ? "../bench/" : "./", import.meta.url);
-}
-
-if (/(^|[\\/])seed\.(ts|js|mjs)$/.test(process.argv[1] ?? "")) {
-  _main().catch((error: unknown) => {
+if (isMain(import.meta, "seed")) {
+  try {
+    const summary = await seedDatabase(databaseUrl(), { force: process.argv.includes("--force"), tty: process.stdout.isTTY === true });
+    const users = Object.entries(summary.benchUsers).map(([count, id]) => `${id} (${count})`).join(", ");
+    log(
+      `seeded ${summary.rows.institutions.toLocaleString("en-US")} institutions, ` +
+        `${summary.rows.workspaces.toLocaleString("en-US")} workspaces, ` +
+        `${summary.rows.memberships.toLocaleString("en-US")} memberships of ${summary.users.toLocaleString("en-US")} users ` +
+        `in ${summary.seconds.toFixed(1)} s\n` +
+        `benchmark users (listed memberships): ${users}\n` +
+        `random regular users: ${SEED_PROFILE.firstUserId}…${SEED_PROFILE.firstUserId + SEED_PROFILE.users - 1}`,
+    );
+    log(`wrote ${writeOutput(`bench/results/${resultDate()}-seed.json`, `${JSON.stringify(summary, null, 2)}\n`)}`);
+  } catch (error) {
     process.stderr.write(`bench:seed failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
-  });
+  }
 }
