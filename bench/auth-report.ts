@@ -11,24 +11,24 @@ import { median, ratios } from "./_harness/stats.ts";
 /** One algorithm's measurements: per-verification microseconds, one value per round. */
 export interface AuthAlgorithmResult {
   readonly alg: string;
+  /** Length of the tokens, in characters. */
+  readonly tokenLength: number;
   /** A token never seen before, cache on (parse, signature, claims, cache insert). */
   readonly freshUs: readonly number[];
   /** The same token again: a cache hit (hash, lookup, key-set and clock re-checks). */
   readonly cachedUs: readonly number[];
   /** A token never seen before with the cache off, for reference. */
   readonly uncachedUs: readonly number[];
-  /** Length of the tokens, in characters. */
-  readonly tokenLength: number;
 }
 
 /** What `npm run bench:auth` writes. */
 export interface AuthBenchResults {
   readonly date: string;
+  /** The load averages when the run started (`loadAverage`) and ended. */
+  readonly machine: Pick<Machine, "nproc" | "cpu" | "loadAverage"> & { readonly loadAverageAtEnd: readonly number[] };
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly runtime: string;
-  /** The load averages when the run started (`loadAverage`) and ended. */
-  readonly machine: Pick<Machine, "nproc" | "cpu" | "loadAverage"> & { readonly loadAverageAtEnd: readonly number[] };
   readonly rounds: number;
   readonly freshPerRound: number;
   readonly cachedPerRound: number;

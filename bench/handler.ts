@@ -104,7 +104,7 @@ export interface HandlerBenchOptions {
 const CANDIDATES: ReadonlyArray<{ name: string; description: string }> = [
   { name: "lib", description: "lobby's toNodeListener as shipped: lobby's answer written directly, no Request/Response" },
   { name: "generic", description: "the same adapter's path for any fetch handler: a real Request (with signal), the Response streamed" },
-  { name: "baseline", description: "the adapter before this work: Request with signal and Headers, Response body streamed chunked" },
+  { name: "baseline", description: "the adapter lobby first shipped: Request with signal and Headers, Response body streamed chunked" },
   { name: "hono", description: "@hono/node-server getRequestListener, overrideGlobalObjects: false" },
   { name: "hono-global", description: "@hono/node-server getRequestListener, replacing global Request/Response (its default)" },
 ];

@@ -42,12 +42,12 @@ export interface RatioResult {
 
 /** One pgbench script. */
 export interface PgbenchScript {
-  readonly name: string;
-  readonly description: string;
   /** Transactions per second, per round. */
   readonly tps: readonly number[];
   /** Average latency per round, ms. */
   readonly latencyMs: readonly number[];
+  readonly name: string;
+  readonly description: string;
   /** The command, without connection arguments. */
   readonly command: string;
 }
@@ -119,8 +119,8 @@ export interface QueryBenchResults {
 }
 
 
-const _range = (s: Summary, digits = 0): string => range(s, (value) => fmt(value, digits));
-const _ms = (values: readonly number[]): string => fmt(median(values), median(values) < 10 ? 2 : 1);
+const spreadCell = (s: Summary, digits = 0): string => range(s, (value) => fmt(value, digits));
+const msCell = (values: readonly number[]): string => fmt(median(values), median(values) < 10 ? 2 : 1);
 
 /**
  * The listing query's section of `bench/REPORT.md`, from the results: setup,
@@ -174,9 +174,9 @@ export function renderQueryReport(results: QueryBenchResults): string {
     const repo = find("repository");
     if (s1 === undefined || raw === undefined || repo === undefined) continue;
     push(
-      `| ${ratio.concurrency} | ${fmt(ratio.memberships)} | ${_range(summary(s1.qps))} | ${_range(summary(raw.qps))} | ` +
-        `${_range(summary(repo.qps))} | ${_range(ratio.rawToSelect1, 3)} | ${_range(ratio.repositoryToRaw, 3)} | ` +
-        `${_ms(s1.p50Ms)} / ${_ms(raw.p50Ms)} / ${_ms(repo.p50Ms)} | ${_ms(s1.p99Ms)} / ${_ms(raw.p99Ms)} / ${_ms(repo.p99Ms)} |`,
+      `| ${ratio.concurrency} | ${fmt(ratio.memberships)} | ${spreadCell(summary(s1.qps))} | ${spreadCell(summary(raw.qps))} | ` +
+        `${spreadCell(summary(repo.qps))} | ${spreadCell(ratio.rawToSelect1, 3)} | ${spreadCell(ratio.repositoryToRaw, 3)} | ` +
+        `${msCell(s1.p50Ms)} / ${msCell(raw.p50Ms)} / ${msCell(repo.p50Ms)} | ${msCell(s1.p99Ms)} / ${msCell(raw.p99Ms)} / ${msCell(repo.p99Ms)} |`,
     );
   }
   push("", "![latency against memberships per user](results/latency-by-memberships.svg)", "");
@@ -194,7 +194,7 @@ export function renderQueryReport(results: QueryBenchResults): string {
       const extra = o.repositoryNs.median - o.directNs.median;
       const share = raw === undefined ? Number.NaN : extra / (median(raw.p50Ms) * 1e6);
       push(
-        `| ${fmt(o.memberships)} | ${_range(o.directNs)} | ${_range(o.repositoryNs)} | ${fmt(extra)} ns | ` +
+        `| ${fmt(o.memberships)} | ${spreadCell(o.directNs)} | ${spreadCell(o.repositoryNs)} | ${fmt(extra)} ns | ` +
           `${fmt(share * 100, 3)} % |`,
       );
     }
@@ -217,8 +217,8 @@ export function renderQueryReport(results: QueryBenchResults): string {
     for (const script of p.scripts) {
       const ratio = p.ratios[script.name];
       push(
-        `| ${script.description} | ${_range(summary(script.tps))} | ${fmt(median(script.latencyMs), 3)} | ` +
-          `${ratio === undefined ? "1" : _range(ratio, 3)} |`,
+        `| ${script.description} | ${spreadCell(summary(script.tps))} | ${fmt(median(script.latencyMs), 3)} | ` +
+          `${ratio === undefined ? "1" : spreadCell(ratio, 3)} |`,
       );
     }
     push("", "```sh", ...p.scripts.map((s) => s.command), "```", "");

@@ -57,33 +57,33 @@ export function pairedRatio(numerator: Series | undefined, denominator: Series |
   return each.length === 0 ? undefined : summary(each);
 }
 
-function _ratio(r: Summary | undefined): string {
+function ratioCell(r: Summary | undefined): string {
   return r === undefined ? "–" : `**${fmt(r.median, 2)}×** (${fmt(r.min, 2)}–${fmt(r.max, 2)})`;
 }
 
-function _rps(s: Series | undefined): string {
+function rpsCell(s: Series | undefined): string {
   return s === undefined ? "–" : range(s.rps, kilo);
 }
 
-function _lat(s: Series | undefined): string {
+function latencyCell(s: Series | undefined): string {
   return s === undefined ? "–" : `${fmt(s.p50.median, 1)} / ${fmt(s.p99.median, 1)}`;
 }
 
-function _cpu(s: Series | undefined): string {
+function cpuCell(s: Series | undefined): string {
   return s?.cpuUs === undefined ? "–" : range(s.cpuUs);
 }
 
 /** The floor's server CPU per request over another's: the throughput ratio the CPU alone allows. */
-function _cpuRatio(s: Series | undefined, floor: Series | undefined): string {
+function cpuRatioCell(s: Series | undefined, floor: Series | undefined): string {
   if (s?.cpuUs === undefined || floor?.cpuUs === undefined) return "–";
   return `${fmt(floor.cpuUs.median / s.cpuUs.median, 2)}×`;
 }
 
-function _met(ok: boolean | undefined): string {
+function metCell(ok: boolean | undefined): string {
   return ok === undefined ? "not measured" : ok ? "**met**" : "**not met**";
 }
 
-function _valid(s: Series | undefined): boolean {
+function allAnswered(s: Series | undefined): boolean {
   return s !== undefined && s.runs.every((run: LoadRun) => run.non2xx === 0);
 }
 
@@ -115,9 +115,9 @@ export function renderReport(results: BenchResults): string {
     );
     for (const r of h.runtimes) {
       push(
-        `| ${r.runtime} ${r.version} | ${_rps(r.floor)} | ${_rps(r.memory)} | ${_ratio(pairedRatio(r.memory, r.floor))} | ${_rps(r.postgres)} | ` +
-          `${_rps(r.raw)} | ${_ratio(pairedRatio(r.postgres, r.raw))} | ${_rps(r.fresh)} | ${_ratio(pairedRatio(r.fresh, r.postgres))} | ` +
-          `${_lat(r.memory)} | ${_lat(r.postgres)} |`,
+        `| ${r.runtime} ${r.version} | ${rpsCell(r.floor)} | ${rpsCell(r.memory)} | ${ratioCell(pairedRatio(r.memory, r.floor))} | ${rpsCell(r.postgres)} | ` +
+          `${rpsCell(r.raw)} | ${ratioCell(pairedRatio(r.postgres, r.raw))} | ${rpsCell(r.fresh)} | ${ratioCell(pairedRatio(r.fresh, r.postgres))} | ` +
+          `${latencyCell(r.memory)} | ${latencyCell(r.postgres)} |`,
       );
     }
     push(
@@ -129,11 +129,11 @@ export function renderReport(results: BenchResults): string {
       "|---|---|---|---|---|---|",
     );
     for (const r of h.runtimes) {
-      push(`| ${r.runtime} | ${_cpu(r.floor)} | ${_cpu(r.memory)} | ${_cpuRatio(r.memory, r.floor)} | ${_cpu(r.postgres)} | ${_cpu(r.fresh)} |`);
+      push(`| ${r.runtime} | ${cpuCell(r.floor)} | ${cpuCell(r.memory)} | ${cpuRatioCell(r.memory, r.floor)} | ${cpuCell(r.postgres)} | ${cpuCell(r.fresh)} |`);
     }
     push("", "![requests per second by runtime against the floors](results/rps-by-runtime.svg)", "");
     const invalid = h.runtimes.flatMap((r) =>
-      (["floor", "memory", "postgres", "fresh", "large"] as const).filter((k) => r[k] !== undefined && !_valid(r[k])).map((k) => `${r.runtime} ${k}`)
+      (["floor", "memory", "postgres", "fresh", "large"] as const).filter((k) => r[k] !== undefined && !allAnswered(r[k])).map((k) => `${r.runtime} ${k}`)
     );
     if (invalid.length > 0) push(`**Warning**: non-2xx answers in ${invalid.join(", ")}; those runs do not measure the listing.`, "");
     const reused = h.runtimes.flatMap((r) => (r.fresh?.runs ?? []).filter((run) => (run.wrapped ?? 0) > 0).map(() => r.runtime));
@@ -149,27 +149,27 @@ export function renderReport(results: BenchResults): string {
     for (const r of h.runtimes) {
       const ratio = pairedRatio(r.memory, r.floor);
       const want = TARGETS.memoryRatio[r.runtime] ?? 0.7;
-      push(`| handler overhead on ${r.runtime}: (b) ≥ ${want}× (a) | ${ratio ? `${fmt(ratio.median, 2)}×` : "–"} | ${_met(ratio && ratio.median >= want)} |`);
+      push(`| handler overhead on ${r.runtime}: (b) ≥ ${want}× (a) | ${ratio ? `${fmt(ratio.median, 2)}×` : "–"} | ${metCell(ratio && ratio.median >= want)} |`);
     }
     const node = h.runtimes.find((r) => r.runtime === "node");
     const cRaw = pairedRatio(node?.postgres, node?.raw);
-    push(`| Node end-to-end: (c) ≥ ${TARGETS.postgresVsRaw}× the raw postgres.js loop | ${cRaw ? `${fmt(cRaw.median, 2)}×` : "–"} | ${_met(cRaw && cRaw.median >= TARGETS.postgresVsRaw)} |`);
-    push(`| Node end-to-end: p99 ≤ ${TARGETS.postgresP99Ms} ms at ${h.connections} connections | ${node?.postgres ? `${fmt(node.postgres.p99.median, 1)} ms` : "–"} | ${_met(node?.postgres && node.postgres.p99.median <= TARGETS.postgresP99Ms)} |`);
+    push(`| Node end-to-end: (c) ≥ ${TARGETS.postgresVsRaw}× the raw postgres.js loop | ${cRaw ? `${fmt(cRaw.median, 2)}×` : "–"} | ${metCell(cRaw && cRaw.median >= TARGETS.postgresVsRaw)} |`);
+    push(`| Node end-to-end: p99 ≤ ${TARGETS.postgresP99Ms} ms at ${h.connections} connections | ${node?.postgres ? `${fmt(node.postgres.p99.median, 1)} ms` : "–"} | ${metCell(node?.postgres && node.postgres.p99.median <= TARGETS.postgresP99Ms)} |`);
     for (const r of h.runtimes) {
       const dc = pairedRatio(r.fresh, r.postgres);
-      push(`| fresh token on ${r.runtime}: (d) ≥ ${TARGETS.freshVsPostgres}× (c) | ${dc ? `${fmt(dc.median, 2)}×` : "–"} | ${_met(dc && dc.median >= TARGETS.freshVsPostgres)} |`);
+      push(`| fresh token on ${r.runtime}: (d) ≥ ${TARGETS.freshVsPostgres}× (c) | ${dc ? `${fmt(dc.median, 2)}×` : "–"} | ${metCell(dc && dc.median >= TARGETS.freshVsPostgres)} |`);
     }
-    push(`| 5,000 memberships, full list end-to-end on Node: p50 ≤ ${TARGETS.largeP50Ms} ms | ${node?.large ? `${fmt(node.large.p50.median, 1)} ms` : "–"} | ${_met(node?.large && node.large.p50.median <= TARGETS.largeP50Ms)} |`);
+    push(`| 5,000 memberships, full list end-to-end on Node: p50 ≤ ${TARGETS.largeP50Ms} ms | ${node?.large ? `${fmt(node.large.p50.median, 1)} ms` : "–"} | ${metCell(node?.large && node.large.p50.median <= TARGETS.largeP50Ms)} |`);
     const rss = Math.max(node?.postgres?.rssMb?.max ?? 0, node?.fresh?.rssMb?.max ?? 0);
-    push(`| RSS of Node with Postgres under load ≤ ${TARGETS.rssMb} MB | ${rss > 0 ? `${fmt(rss, 0)} MB (max)` : "–"} | ${_met(rss > 0 ? rss <= TARGETS.rssMb : undefined)} |`);
+    push(`| RSS of Node with Postgres under load ≤ ${TARGETS.rssMb} MB | ${rss > 0 ? `${fmt(rss, 0)} MB (max)` : "–"} | ${metCell(rss > 0 ? rss <= TARGETS.rssMb : undefined)} |`);
   }
   const pgStart = results.startup?.find((s) => s.name === "Node, Postgres");
   const embStart = results.startup?.find((s) => s.name.startsWith("Node, embedded"));
-  push(`| start-up, Node with Postgres: first answer ≤ ${TARGETS.startupPostgresMs} ms after launch | ${pgStart && !pgStart.skipped ? `${pgStart.medianMs} ms` : "–"} | ${_met(pgStart && !pgStart.skipped ? pgStart.medianMs <= TARGETS.startupPostgresMs : undefined)} |`);
-  push(`| start-up, embedded restart (existing data directory) ≤ ${TARGETS.startupEmbeddedMs} ms | ${embStart ? `${embStart.medianMs} ms` : "–"} | ${_met(embStart ? embStart.medianMs <= TARGETS.startupEmbeddedMs : undefined)} |`);
+  push(`| start-up, Node with Postgres: first answer ≤ ${TARGETS.startupPostgresMs} ms after launch | ${pgStart && !pgStart.skipped ? `${pgStart.medianMs} ms` : "–"} | ${metCell(pgStart && !pgStart.skipped ? pgStart.medianMs <= TARGETS.startupPostgresMs : undefined)} |`);
+  push(`| start-up, embedded restart (existing data directory) ≤ ${TARGETS.startupEmbeddedMs} ms | ${embStart ? `${embStart.medianMs} ms` : "–"} | ${metCell(embStart ? embStart.medianMs <= TARGETS.startupEmbeddedMs : undefined)} |`);
   push(
     "",
-    "For orientation (the issue's own measurements on this kind of machine, wrk, 50 connections): bare `node:http` about 20k req/s, " +
+    "For orientation (earlier measurements on this kind of machine, wrk, 50 connections): bare `node:http` about 20k req/s, " +
       "bare Bun.serve about 66k, bare Deno.serve about 92k; a typical framework implementation of this endpoint (a popular router, its JWT " +
       "middleware, postgres.js) about 1.7k req/s on Node with p99 52 ms.",
     "",
@@ -226,8 +226,8 @@ export function renderReport(results: BenchResults): string {
       );
       for (const a of h.adapters) {
         push(
-          `| ${a.name} | ${_rps(a.series)} | ${a.name === "floor" ? "1×" : _ratio(pairedRatio(a.series, floor?.series))} | ${_lat(a.series)} | ` +
-            `${_cpu(a.series)} | ${_cpuRatio(a.series, floor?.series)} | ${a.description} |`,
+          `| ${a.name} | ${rpsCell(a.series)} | ${a.name === "floor" ? "1×" : ratioCell(pairedRatio(a.series, floor?.series))} | ${latencyCell(a.series)} | ` +
+            `${cpuCell(a.series)} | ${cpuRatioCell(a.series, floor?.series)} | ${a.description} |`,
         );
       }
       const missing = ["hono", "hono-global"].filter((name) => !h.adapters.some((a) => a.name === name));
