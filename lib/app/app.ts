@@ -11,7 +11,7 @@ import { combineKeySets, jwksKeys, type KeySet, pemKeys, type RemoteKeySet, remo
 import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandler } from "../handler/mod.ts";
 import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "../repository/mod.ts";
 import { DEMO_USER } from "../repository/demo.ts";
-import { openEmbeddedDatabase } from "../repository/pglite.ts";
+import { openEmbeddedDatabase } from "../repository/embedded.ts";
 import { lockDataDir } from "../runtime/lock.ts";
 import { ConfigError, type ConfigProblem, type ServerConfig } from "./config.ts";
 import type { DatabaseUrl } from "./database_url.ts";

@@ -8,9 +8,9 @@ import {
   FAILURES,
   type FailureName,
   systemFailure,
-  _systemSuccessJson as systemSuccessJson,
+  systemSuccessJson,
   uptimerFailure,
-  _uptimerSuccessJson as uptimerSuccessJson,
+  uptimerSuccessJson,
 } from "../envelope/mod.ts";
 import type { Locale } from "../locale/mod.ts";
 import type { WorkspaceMembership } from "../repository/mod.ts";

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import t from "tap";
 import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandlerOptions } from "../../lib/handler/handler.ts";
 import { type KeySet, type KeySetEvent, secretKeys, staticKeys } from "../../lib/auth/keys.ts";
-import { CATALOGUES, LOCALES } from "../../lib/locale/catalogue.ts";
+import { CATALOGUES, LOCALES } from "../../lib/locale/mod.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "../../lib/repository/repository.ts";
 import type { WorkspaceMembership } from "../../lib/repository/workspace.ts";
 import { signToken } from "../_tokens.ts";
