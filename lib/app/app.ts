@@ -175,7 +175,7 @@ function server(url: DatabaseUrl): Store {
     user: url.user,
     password: url.password,
     database: url.database,
-    ssl: url.sslmode === undefined || url.sslmode === "disable" ? false : url.sslmode === "verify-ca" ? "verify-full" : url.sslmode as "require",
+    ssl: postgresSsl(url.sslmode),
     prepare: url.prepare,
     max: 10,
     connect_timeout: 3,
@@ -188,6 +188,13 @@ function server(url: DatabaseUrl): Store {
     label: `Postgres at ${url.redacted}`,
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+// libpq's sslmode as postgres.js takes it; verify-ca is verified in full.
+function postgresSsl(sslmode: string | undefined): "require" | "allow" | "prefer" | "verify-full" | false {
+  if (sslmode === undefined || sslmode === "disable") return false;
+  if (sslmode === "verify-ca") return "verify-full";
+  return sslmode as "require" | "allow" | "prefer" | "verify-full";
 }
 
 async function demoToken(config: ServerConfig, secret: string, now: () => number): Promise<NonNullable<StandaloneApp["demo"]>> {
