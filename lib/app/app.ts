@@ -169,9 +169,12 @@ async function embedded(dataDir: string): Promise<Store> {
 }
 
 function server(url: DatabaseUrl): Store {
-  const sql = postgres({
-    host: url.hosts as string[],
-    port: url.ports as number[],
+  // One host as strings (a socket directory works only so); several as the
+  // lists postgres.js's own URL parsing makes, which its types do not name.
+  const single = url.hosts.length === 1;
+  const options: postgres.Options<{}> = {
+    host: single ? url.hosts[0] : url.hosts as unknown as string,
+    port: single ? url.ports[0] : url.ports as unknown as number,
     user: url.user,
     password: url.password,
     database: url.database,
@@ -182,7 +185,8 @@ function server(url: DatabaseUrl): Store {
     idle_timeout: 60,
     onnotice: () => {},
     connection: { application_name: url.applicationName ?? "lobby", statement_timeout: 5000 },
-  });
+  };
+  const sql = postgres(options);
   return {
     repository: postgresRepository(sql, { applySchema: true }),
     label: `Postgres at ${url.redacted}`,
