@@ -8,17 +8,28 @@
  * and the verifier re-checks the clock-dependent claims, the key set and
  * its claim hook on every hit.
  *
- * SHA-256 runs here in plain JavaScript over the token's ASCII characters:
- * about a microsecond per 100 bytes, where `crypto.subtle.digest` costs a
- * trip through the runtime's task queue. A cryptographic hash is needed:
- * with a weak one, a forged token could be made to collide with a cached
- * one and be taken for it.
+ * A cryptographic hash is needed: with a weak one, a forged token could be
+ * made to collide with a cached one and be taken for it. It is the
+ * synchronous SHA-256 of `_sha256.ts`, since `crypto.subtle.digest` costs a
+ * trip through the runtime's task queue on every request.
  *
  * @module
  */
-import { SHA256_IV, sha256Compress } from "./_sha256.ts";
+import { sha256Words } from "./_sha256.ts";
 
-/** What every cache entry carries: the instant it must be forgotten. */
+/**
+ * What every cache entry carries: the instant it must be forgotten.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CacheEntry, TokenCache } from "./_token_cache.ts";
+ * const entry: CacheEntry = { deadlineMs: 1_000 };
+ * const cache = new TokenCache<CacheEntry>(1);
+ * cache.set("k", entry, 999);
+ * assert.equal(cache.get("k", 999), entry);
+ * ```
+ */
 export interface CacheEntry {
   /** Epoch milliseconds from which the entry is expired. */
   readonly deadlineMs: number;
@@ -30,15 +41,17 @@ export interface CacheEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TokenCache, tokenCacheKey } from "./_token_cache.ts";
  * const cache = new TokenCache<{ deadlineMs: number; userId: string }>(10_000);
  * const key = tokenCacheKey("eyJ.eyJ.sig")!;
- * cache.set(key, { deadlineMs: Date.now() + 60_000, userId: "u1" }, Date.now());
- * cache.get(key, Date.now())?.userId; // "u1"
+ * cache.set(key, { deadlineMs: 60_000, userId: "u1" }, 0);
+ * assert.equal(cache.get(key, 1_000)?.userId, "u1");
+ * assert.equal(cache.get(key, 60_000), undefined); // past its deadline
  * ```
  */
 export class TokenCache<T extends CacheEntry> {
-  readonly #entries = new Map<string, _Slot<T>>();
+  readonly #entries = new Map<string, Slot<T>>();
   readonly #capacity: number;
   readonly #sweepEvery: number;
   readonly #recent: number;
@@ -46,6 +59,8 @@ export class TokenCache<T extends CacheEntry> {
   #insertsSinceSweep = 0;
 
   /**
+   * Makes an empty cache.
+   *
    * @param capacity The most entries held (0 holds none).
    * @throws {TypeError} If `capacity` is not a non-negative integer.
    */
@@ -75,9 +90,9 @@ export class TokenCache<T extends CacheEntry> {
     // Moving a key to the back of the Map is a delete and an insert, and V8
     // keeps deleted entries in their hash chain until the table is rebuilt:
     // one token moved on every request lengthens its own chain, and each
-    // lookup walks it (27 µs a hit with 10,000 entries). An entry moved
-    // within the last capacity/2 moves and insertions is among the most
-    // recent half already, so it stays where it is.
+    // lookup walks it. An entry moved within the last capacity/2 moves and
+    // insertions is among the most recent half already, so it stays where
+    // it is.
     if (this.#clock - slot.used >= this.#recent) {
       this.#entries.delete(key);
       this.#entries.set(key, slot);
@@ -113,14 +128,15 @@ export class TokenCache<T extends CacheEntry> {
   }
 }
 
-interface _Slot<T> {
+interface Slot<T> {
   readonly entry: T;
   /** The cache's clock when the entry last moved to the back. */
   used: number;
 }
 
-const _W = new Int32Array(64);
-const _H = new Int32Array(8);
+const encoder = new TextEncoder();
+let bytes = new Uint8Array(1024);
+const digest = new Int32Array(8);
 
 /**
  * The SHA-256 of a token's characters as a 16-character string (two bytes
@@ -133,72 +149,25 @@ const _H = new Int32Array(8);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tokenCacheKey } from "./_token_cache.ts";
- * tokenCacheKey("abc")?.length; // 16
- * tokenCacheKey("äbc"); // null
+ * assert.equal(tokenCacheKey("abc")?.length, 16);
+ * assert.equal(tokenCacheKey("abc")?.charCodeAt(0), 0xba78); // SHA-256("abc") starts ba 78
+ * assert.equal(tokenCacheKey("äbc"), null);
  * ```
  */
 export function tokenCacheKey(token: string): string | null {
-  return !_digest(token) ? null : String.fromCharCode(
-    _H[0]! >>> 16, _H[0]! & 0xffff, _H[1]! >>> 16, _H[1]! & 0xffff,
-    _H[2]! >>> 16, _H[2]! & 0xffff, _H[3]! >>> 16, _H[3]! & 0xffff,
-    _H[4]! >>> 16, _H[4]! & 0xffff, _H[5]! >>> 16, _H[5]! & 0xffff,
-    _H[6]! >>> 16, _H[6]! & 0xffff, _H[7]! >>> 16, _H[7]! & 0xffff,
+  if (bytes.length < token.length) bytes = new Uint8Array(token.length * 2);
+  // All of the token read into as many bytes: every character was ASCII.
+  // Any other takes more than one byte of UTF-8 (a lone surrogate becomes
+  // the three bytes of U+FFFD).
+  const { read, written } = encoder.encodeInto(token, bytes);
+  if (read !== token.length || written !== token.length) return null;
+  const h = sha256Words(bytes.subarray(0, written), digest);
+  return String.fromCharCode(
+    h[0]! >>> 16, h[0]! & 0xffff, h[1]! >>> 16, h[1]! & 0xffff,
+    h[2]! >>> 16, h[2]! & 0xffff, h[3]! >>> 16, h[3]! & 0xffff,
+    h[4]! >>> 16, h[4]! & 0xffff, h[5]! >>> 16, h[5]! & 0xffff,
+    h[6]! >>> 16, h[6]! & 0xffff, h[7]! >>> 16, h[7]! & 0xffff,
   );
-}
-
-/**
- * SHA-256 (FIPS 180-4) of an ASCII string, as 64 hex digits.
- *
- * @param text Characters U+0000 to U+007F only.
- * @returns The digest in lower-case hex, or `null` if `text` is not ASCII.
- *
- * @example
- * ```ts
- * import { sha256Ascii } from "./_token_cache.ts";
- * sha256Ascii("abc"); // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
- * ```
- */
-export function sha256Ascii(text: string): string | null {
-  if (!_digest(text)) return null;
-  let hex = "";
-  for (let i = 0; i < 8; i++) hex += (_H[i]! >>> 0).toString(16).padStart(8, "0");
-  return hex;
-}
-
-// Leaves the digest in _H; false for non-ASCII input.
-function _digest(text: string): boolean {
-  const n = text.length;
-  const blocks = (n + 72) >>> 6; // room for the 0x80 byte and the 64-bit length
-  const w = _W;
-  _H.set(SHA256_IV);
-  for (let block = 0; block < blocks; block++) {
-    const base = block << 6;
-    if (base + 64 <= n) {
-      for (let i = 0, p = base; i < 16; i++, p += 4) {
-        const a = text.charCodeAt(p), b = text.charCodeAt(p + 1), c = text.charCodeAt(p + 2), d = text.charCodeAt(p + 3);
-        if ((a | b | c | d) > 0x7f) return false;
-        w[i] = (a << 24) | (b << 16) | (c << 8) | d;
-      }
-    } else {
-      for (let i = 0, p = base; i < 16; i++) {
-        let word = 0;
-        for (let j = 0; j < 4; j++, p++) {
-          let byte = 0;
-          if (p < n) {
-            byte = text.charCodeAt(p);
-            if (byte > 0x7f) return false;
-          } else if (p === n) byte = 0x80;
-          word = (word << 8) | byte;
-        }
-        w[i] = word;
-      }
-      if (block === blocks - 1) {
-        w[14] = Math.floor(n / 0x20000000); // the bit length's high word
-        w[15] = (n << 3) | 0;
-      }
-    }
-    sha256Compress(_H, w);
-  }
-  return true;
 }
