@@ -15,6 +15,7 @@ import { openEmbeddedDatabase } from "../repository/embedded.ts";
 import { lockDataDir } from "../runtime/lock.ts";
 import { ConfigError, type ConfigProblem, type ServerConfig } from "./config.ts";
 import type { DatabaseUrl } from "./database_url.ts";
+import { type StandaloneRoute, withStandaloneRoutes } from "./routes.ts";
 
 /** A running lobby without its listener. */
 export interface StandaloneApp {
@@ -69,7 +70,7 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   const demoSecret = config.demo ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32))) : undefined;
   const { keys, remotes } = demoSecret === undefined ? await configuredKeys(config, options.now) : { keys: await secretKeys(demoSecret), remotes: [] };
   const store = config.databaseUrl === undefined ? await embedded(config.dataDir) : server(config.databaseUrl);
-  const handler = createWorkspacesHandler({
+  const workspaces = createWorkspacesHandler({
     repository: store.repository,
     auth: {
       keys,
@@ -87,8 +88,10 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   // Fetched now rather than on the first request; the handler is already
   // watching the key sets, so a failure reaches its log.
   for (const remote of remotes) void remote.refresh();
+  // The standalone server's own endpoints, by exact path.
+  const routes: Record<string, StandaloneRoute> = {};
   return {
-    handler,
+    handler: withStandaloneRoutes(workspaces, routes),
     database: config.databaseUrl === undefined ? "embedded" : "postgres",
     databaseLabel: store.label,
     demo: demoSecret === undefined ? undefined : await demoToken(config, demoSecret, options.now),
