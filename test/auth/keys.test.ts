@@ -4,19 +4,11 @@
 // of lib/.
 import t from "tap";
 import { createVerifier, type TokenFailureReason, type Verifier } from "../../lib/auth/verifier.ts";
-import { importJwk, importJwks, jwkFingerprint, jwksKeys } from "../../lib/auth/jwk.ts";
-import {
-  combineKeySets,
-  isJwtAlgorithm,
-  type KeySet,
-  type KeySetEvent,
-  PUBLIC_KEY_ALGORITHMS,
-  secretKeys,
-  SIGNATURE_ALGORITHMS,
-  staticKeys,
-  type VerificationKey,
-} from "../../lib/auth/keys.ts";
-import { parsePublicKeyPem, pemKeys } from "../../lib/auth/pem.ts";
+import { importJwk, importJwks, jwksKeys } from "../../lib/auth/jwk.ts";
+import { isJwtAlgorithm, PUBLIC_KEY_ALGORITHMS, SIGNATURE_ALGORITHMS } from "../../lib/auth/algorithms.ts";
+import { combineKeySets, type KeySet, type KeySetEvent, secretKeys, staticKeys, type VerificationKey } from "../../lib/auth/keys.ts";
+import { KEY_PROBLEMS, KeyError, type KeyProblem } from "../../lib/auth/key_error.ts";
+import { pemKeys } from "../../lib/auth/pem.ts";
 import {
   base64url,
   generateTestKey,
@@ -53,6 +45,29 @@ function tamper(token: string, segment: 1 | 2): string {
     parts[2] = base64url(bytes);
   }
   return parts.join(".");
+}
+
+// Every KeyProblem a test below met, to prove each code is reachable.
+const problems = new Set<KeyProblem>();
+// The KeyError `run` throws or rejects with (null when it succeeds), its code recorded.
+async function keyError(run: () => unknown): Promise<KeyError | null> {
+  try {
+    await run();
+    return null;
+  } catch (error) {
+    if (!(error instanceof KeyError)) throw error;
+    problems.add(error.code);
+    return error;
+  }
+}
+// The TypeError `run` throws or rejects with, for options.
+async function optionError(run: () => unknown): Promise<string | undefined> {
+  try {
+    await run();
+    return undefined;
+  } catch (error) {
+    return error instanceof TypeError && !(error instanceof KeyError) ? error.message : `not an option error: ${String(error)}`;
+  }
 }
 
 const keys = new Map<TestPublicAlgorithm, TestKey>();
@@ -125,8 +140,13 @@ t.test("a public key can never serve as an HMAC secret", async (t) => {
   const mixed = createVerifier({ keys: combineKeySets(await secretKeys(SECRET), pemSet), cacheSize: 0 });
   t.equal(await reasonOf(mixed, await signToken({ secret: rsa.pem, alg: "HS256", payload: CLAIMS })), "bad_signature");
   t.equal(await reasonOf(mixed, await signToken({ secret: SECRET, alg: "HS256", payload: CLAIMS })), "ok", "control");
-  await t.rejects(pemKeys(rsa.pem, { alg: "HS256" as "RS256" }), /algorithm must be one of/);
-  await t.rejects(importJwk({ ...rsa.jwk, alg: "HS256" }), /alg must be a supported public-key algorithm/);
+  t.equal(
+    await optionError(() => pemKeys(rsa.pem, { alg: "HS256" as "RS256" })),
+    "pemKeys: options.alg must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA",
+  );
+  const hs = await keyError(() => importJwk({ ...rsa.jwk, alg: "HS256" }));
+  t.equal(hs?.message, "importJwk: alg must be a supported public-key algorithm");
+  t.equal(hs?.code, "unsupported_alg");
 });
 
 t.test("pemKeys derives the algorithm from EC and Ed25519 keys and needs it for RSA", async (t) => {
@@ -138,25 +158,32 @@ t.test("pemKeys derives the algorithm from EC and Ed25519 keys and needs it for 
   for (const alg of ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"] as const) {
     t.strictSame([...(await pemKeys(keys.get(alg)!.pem, { alg })).algorithms], [alg], `RSA as ${alg}`);
   }
-  await t.rejects(pemKeys(keys.get("RS256")!.pem), /RSA key: its algorithm must be given/);
-  await t.rejects(pemKeys(keys.get("RS256")!.pem, { alg: "ES256" }), /RSA key, which cannot verify ES256/);
-  await t.rejects(pemKeys(keys.get("ES256")!.pem, { alg: "ES384" }), /EC P-256 key, which verifies ES256, not ES384/);
-  await t.rejects(pemKeys(keys.get("EdDSA")!.pem, { alg: "ES256" }), /Ed25519 key, which verifies EdDSA, not ES256/);
+  const refusals: Array<[string, Promise<unknown>, KeyProblem, string]> = [
+    ["RSA without alg", pemKeys(keys.get("RS256")!.pem), "rsa_without_alg", "pemKeys: the PEM text holds an RSA key: its algorithm must be given (RS256…PS512)"],
+    ["RSA as ES256", pemKeys(keys.get("RS256")!.pem, { alg: "ES256" }), "alg_mismatch", "pemKeys: the PEM text holds an RSA key, which cannot verify ES256"],
+    ["P-256 as ES384", pemKeys(keys.get("ES256")!.pem, { alg: "ES384" }), "alg_mismatch", "pemKeys: the PEM text holds an EC P-256 key, which verifies ES256, not ES384"],
+    ["Ed25519 as ES256", pemKeys(keys.get("EdDSA")!.pem, { alg: "ES256" }), "alg_mismatch", "pemKeys: the PEM text holds an Ed25519 key, which verifies EdDSA, not ES256"],
+  ];
+  for (const [name, pending, code, message] of refusals) {
+    const error = await keyError(() => pending);
+    t.equal(error?.code, code, name);
+    t.equal(error?.message, message, name);
+  }
   const named = await pemKeys(keys.get("ES256")!.pem, { kid: "pem-1" });
   t.equal((await named.candidates({ alg: "ES256", kid: "pem-1" })).length, 1);
   t.equal((await named.candidates({ alg: "ES256" })).length, 0, "a kid-bound key does not serve tokens without kid");
-  await t.rejects(pemKeys(keys.get("ES256")!.pem, { kid: "" }), /kid must be a non-empty string/);
+  t.equal(await optionError(() => pemKeys(keys.get("ES256")!.pem, { kid: "" })), "pemKeys: options.kid must be a non-empty string");
+  t.equal(await optionError(() => pemKeys(keys.get("ES256")!.pem, { algorithm: "ES256" } as object)), "pemKeys: options.algorithm is not an option");
 });
 
 t.test("pemKeys reads several blocks, escaped newlines and surrounding text", async (t) => {
   const two = `# issuer keys\n${keys.get("ES256")!.pem}\n${keys.get("EdDSA")!.pem}`;
-  t.strictSame(parsePublicKeyPem(two).map((key) => key.alg), ["ES256", "EdDSA"]);
-  t.strictSame([...(await pemKeys(two)).algorithms].sort(), ["ES256", "EdDSA"]);
+  t.strictSame([...(await pemKeys(two)).algorithms], ["ES256", "EdDSA"], "in order");
   const escaped = keys.get("ES384")!.pem.replace(/\n/g, "\\n");
   t.notOk(escaped.includes("\n"));
-  t.equal(parsePublicKeyPem(escaped)[0]?.type, "EC P-384", "literal \\n as in an environment variable");
+  t.strictSame([...(await pemKeys(escaped)).algorithms], ["ES384"], "literal \\n as in an environment variable");
   const crlf = keys.get("ES512")!.pem.replace(/\n/g, "\r\n");
-  t.equal(parsePublicKeyPem(crlf)[0]?.alg, "ES512", "CRLF line ends");
+  t.strictSame([...(await pemKeys(crlf)).algorithms], ["ES512"], "CRLF line ends");
 });
 
 t.test("pemKeys refuses what is not an SPKI public key, without echoing it", async (t) => {
@@ -179,44 +206,53 @@ t.test("pemKeys refuses what is not an SPKI public key, without echoing it", asy
   // The EC key with its curve parameter replaced by NULL (05 00): 8 bytes shorter.
   const spki = es.spki;
   const noCurve = new Uint8Array([spki[0]!, spki[1]! - 8, spki[2]!, spki[3]! - 8, ...spki.slice(4, 13), 0x05, 0x00, ...spki.slice(23)]);
-  const cases: Array<[string, string, RegExp]> = [
-    ["empty", "", /must contain a -----BEGIN PUBLIC KEY----- block/],
-    ["EC without a curve", toPem(noCurve), /curve other than P-256, P-384 or P-521/],
-    ["DER with an indefinite length", toPem(new Uint8Array([0x30, 0x80, 0x30, 0x00, 0x00, 0x00])), /not an SPKI structure/],
-    ["DER with a 4-byte length", toPem(new Uint8Array([0x30, 0x84, 0, 0, 0, 4, 0x30, 0x00, 0x03, 0x00])), /not an SPKI structure/],
-    ["DER with a length past the end", toPem(new Uint8Array([0x30, 0x82, 0x01])), /not an SPKI structure/],
-    ["only a BEGIN line", "-----BEGIN PUBLIC KEY-----", /must contain a -----BEGIN PUBLIC KEY----- block/],
-    ["a private key", `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`, /private key/],
-    ["a broken private key", `-----BEGIN EC PRIVATE KEY-----\n${body}`, /private key/],
-    ["a certificate", `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`, /is a certificate/],
-    ["PKCS#1", `-----BEGIN RSA PUBLIC KEY-----\n${body}\n-----END RSA PUBLIC KEY-----`, /PKCS#1/],
-    ["another label", `-----BEGIN SSH KEY-----\n${body}\n-----END SSH KEY-----`, /PUBLIC KEY blocks only/],
-    ["mismatched END", `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PRIVATE KEY-----`, /ends with another label/],
-    ["bad base64", `-----BEGIN PUBLIC KEY-----\n${body.slice(0, -3)}!!!\n-----END PUBLIC KEY-----`, /not valid base64/],
-    ["not DER", toPem(new TextEncoder().encode("not der at all")), /not an SPKI structure/],
-    ["truncated DER", toPem(es.spki.slice(0, -1)), /not an SPKI structure/],
-    ["DER with trailing bytes", toPem(new Uint8Array([...es.spki, 0])), /not an SPKI structure/],
-    ["X25519", toPem(x25519), /key type other than RSA, EC or Ed25519/],
-    ["secp256k1", toPem(secp256k1), /curve other than P-256, P-384 or P-521/],
-    ["RSASSA-PSS OID", toPem(pss), /RSASSA-PSS-only key/],
+  const cases: Array<[string, string, KeyProblem, RegExp]> = [
+    ["empty", "", "no_public_key", /must contain a -----BEGIN PUBLIC KEY----- block/],
+    ["EC without a curve", toPem(noCurve), "unsupported_curve", /curve other than P-256, P-384 or P-521/],
+    ["DER with an indefinite length", toPem(new Uint8Array([0x30, 0x80, 0x30, 0x00, 0x00, 0x00])), "not_spki", /not an SPKI structure/],
+    ["DER with a 4-byte length", toPem(new Uint8Array([0x30, 0x84, 0, 0, 0, 4, 0x30, 0x00, 0x03, 0x00])), "not_spki", /not an SPKI structure/],
+    ["DER with a length past the end", toPem(new Uint8Array([0x30, 0x82, 0x01])), "not_spki", /not an SPKI structure/],
+    ["only a BEGIN line", "-----BEGIN PUBLIC KEY-----", "no_public_key", /must contain a -----BEGIN PUBLIC KEY----- block/],
+    ["a private key", `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`, "private_key", /private key/],
+    ["a broken private key", `-----BEGIN EC PRIVATE KEY-----\n${body}`, "private_key", /private key/],
+    ["a certificate", `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`, "certificate", /is a certificate/],
+    ["PKCS#1", `-----BEGIN RSA PUBLIC KEY-----\n${body}\n-----END RSA PUBLIC KEY-----`, "pkcs1", /PKCS#1/],
+    ["another label", `-----BEGIN SSH KEY-----\n${body}\n-----END SSH KEY-----`, "unexpected_pem_label", /PUBLIC KEY blocks only/],
+    ["mismatched END", `-----BEGIN PUBLIC KEY-----\n${body}\n-----END PRIVATE KEY-----`, "unexpected_pem_label", /ends with another label/],
+    ["bad base64", `-----BEGIN PUBLIC KEY-----\n${body.slice(0, -3)}!!!\n-----END PUBLIC KEY-----`, "not_base64", /not valid base64/],
+    ["not DER", toPem(new TextEncoder().encode("not der at all")), "not_spki", /not an SPKI structure/],
+    ["truncated DER", toPem(es.spki.slice(0, -1)), "not_spki", /not an SPKI structure/],
+    ["DER with trailing bytes", toPem(new Uint8Array([...es.spki, 0])), "not_spki", /not an SPKI structure/],
+    ["X25519", toPem(x25519), "unsupported_key_type", /key type other than RSA, EC or Ed25519/],
+    ["secp256k1", toPem(secp256k1), "unsupported_curve", /curve other than P-256, P-384 or P-521/],
+    ["RSASSA-PSS OID", toPem(pss), "unsupported_key_type", /RSASSA-PSS-only key/],
   ];
-  for (const [name, pem, message] of cases) {
-    const error = t.throws(() => parsePublicKeyPem(pem, "PS256"), TypeError, name) as Error;
-    t.match(error.message, message, name);
-    t.notOk(error.message.includes(body.slice(0, 16)), `${name}: no key text in the message`);
+  for (const [name, pem, code, message] of cases) {
+    const error = await keyError(() => pemKeys(pem, { alg: "PS256" }));
+    t.type(error, KeyError, name);
+    t.equal(error?.code, code, name);
+    t.match(error?.message, message, name);
+    t.match(error?.message, /^pemKeys: the PEM text /, `${name}: one prefix, built where the problem is found`);
+    t.notOk(error?.message.includes(body.slice(0, 16)), `${name}: no key text in the message`);
   }
-  t.throws(() => parsePublicKeyPem(42 as unknown as string), /must be a string/);
+  t.equal((await keyError(() => pemKeys(42 as unknown as string)))?.message, "pemKeys: the PEM text must be a string");
   await t.rejects(pemKeys(toPem(x25519)), /^pemKeys: the PEM text holds a key type other/);
 });
 
 t.test("pemKeys refuses RSA keys under 2048 bits and keys Web Crypto refuses", async (t) => {
   const small = await generateTestKey("RS256", { bits: 1024 });
-  await t.rejects(pemKeys(small.pem, { alg: "RS256" }), /pemKeys: the key for RS256 has fewer than 2048 bits/);
-  await t.rejects(importJwk(small.jwk), /fewer than 2048 bits/);
+  const small1 = await keyError(() => pemKeys(small.pem, { alg: "RS256" }));
+  t.equal(small1?.message, "pemKeys: the key for RS256 has fewer than 2048 bits");
+  t.equal(small1?.code, "rsa_too_small");
+  const small2 = await keyError(() => importJwk(small.jwk));
+  t.equal(small2?.message, "importJwk: the key for RS256 has fewer than 2048 bits");
+  t.equal(small2?.code, "rsa_too_small");
   // A well-formed SPKI whose EC point is not on the curve.
   const broken = Uint8Array.from(keys.get("ES256")!.spki);
   broken[broken.length - 1]! ^= 0xff;
-  await t.rejects(pemKeys(toPem(broken)), /pemKeys: Web Crypto refused the ES256 key/);
+  const refused = await keyError(() => pemKeys(toPem(broken)));
+  t.equal(refused?.message, "pemKeys: Web Crypto refused the ES256 key");
+  t.equal(refused?.code, "web_crypto_refused");
 });
 
 t.test("importJwk binds each JWK to one algorithm", async (t) => {
@@ -243,45 +279,55 @@ t.test("importJwk binds each JWK to one algorithm", async (t) => {
 t.test("importJwk refuses private, symmetric and unsupported JWKs, saying why without the key", async (t) => {
   const es = keys.get("ES256")!.jwk;
   const rsa = keys.get("RS256")!.jwk;
-  const cases: Array<[string, unknown, RegExp]> = [
-    ["not an object", "RSA", /must be an object/],
-    ["an array", [es], /must be an object/],
-    ["null", null, /must be an object/],
-    ["symmetric", { kty: "oct", k: base64url(SECRET) }, /symmetric keys are not accepted/],
-    ["private", { ...es, d: "AAAA" }, /private key/],
-    ["use enc", { ...es, use: "enc" }, /use must be sig/],
-    ["key_ops sign only", { ...es, key_ops: ["sign"] }, /key_ops must include verify/],
-    ["key_ops not a list", { ...es, key_ops: "verify" }, /key_ops must include verify/],
-    ["kid a number", { ...es, kid: 7 }, /kid must be a non-empty string/],
-    ["kid empty", { ...es, kid: "" }, /kid must be a non-empty string/],
-    ["kty missing", { n: rsa.n, e: rsa.e }, /kty must be RSA, EC or OKP/],
-    ["kty unknown", { ...es, kty: "EC2" }, /kty must be RSA, EC or OKP/],
-    ["EC secp256k1", { ...es, crv: "secp256k1" }, /P-256, P-384 or P-521/],
-    ["EC crv missing", { ...es, crv: undefined }, /P-256, P-384 or P-521/],
-    ["EC alg of another curve", { ...es, alg: "ES384" }, /alg ES384 does not fit a P-256 key/],
-    ["EC alg RS256", { ...es, alg: "RS256" }, /alg RS256 does not fit a P-256 key/],
-    ["EC y missing", { ...es, y: undefined }, /y must be a non-empty string/],
-    ["OKP Ed448", { kty: "OKP", crv: "Ed448", x: "AAAA" }, /OKP keys must be Ed25519/],
-    ["OKP alg Ed25519 (RFC 9864 name)", { ...keys.get("EdDSA")!.jwk, alg: "Ed25519" }, /supported public-key algorithm/],
-    ["OKP alg ES256", { ...keys.get("EdDSA")!.jwk, alg: "ES256" }, /does not fit an Ed25519 key/],
-    ["RSA alg ES256", { ...rsa, alg: "ES256" }, /alg ES256 does not fit an RSA key/],
-    ["RSA alg none", { ...rsa, alg: "none" }, /supported public-key algorithm/],
-    ["RSA n empty", { ...rsa, n: "" }, /n must be a non-empty string/],
-    ["RSA e a number", { ...rsa, e: 65537 }, /e must be a non-empty string/],
+  const cases: Array<[string, unknown, RegExp, KeyProblem | null]> = [
+    ["not an object", "RSA", /must be an object/, "malformed_jwk"],
+    ["an array", [es], /must be an object/, "malformed_jwk"],
+    ["null", null, /must be an object/, "malformed_jwk"],
+    ["symmetric", { kty: "oct", k: base64url(SECRET) }, /symmetric keys are not accepted/, "symmetric_key"],
+    ["private", { ...es, d: "AAAA" }, /private key/, "private_key"],
+    ["use enc", { ...es, use: "enc" }, /use must be sig/, "not_for_verifying"],
+    ["key_ops sign only", { ...es, key_ops: ["sign"] }, /key_ops must include verify/, "not_for_verifying"],
+    ["key_ops not a list", { ...es, key_ops: "verify" }, /key_ops must include verify/, "not_for_verifying"],
+    ["kid a number", { ...es, kid: 7 }, /kid must be a non-empty string/, "invalid_kid"],
+    ["kid empty", { ...es, kid: "" }, /kid must be a non-empty string/, "invalid_kid"],
+    ["kty missing", { n: rsa.n, e: rsa.e }, /kty must be RSA, EC or OKP/, "unsupported_key_type"],
+    ["kty unknown", { ...es, kty: "EC2" }, /kty must be RSA, EC or OKP/, "unsupported_key_type"],
+    ["EC secp256k1", { ...es, crv: "secp256k1" }, /P-256, P-384 or P-521/, "unsupported_curve"],
+    ["EC crv missing", { ...es, crv: undefined }, /P-256, P-384 or P-521/, "unsupported_curve"],
+    ["EC alg of another curve", { ...es, alg: "ES384" }, /alg ES384 does not fit a P-256 key/, "alg_mismatch"],
+    ["EC alg RS256", { ...es, alg: "RS256" }, /alg RS256 does not fit a P-256 key/, "alg_mismatch"],
+    ["EC y missing", { ...es, y: undefined }, /y must be a non-empty string/, "malformed_jwk"],
+    ["OKP Ed448", { kty: "OKP", crv: "Ed448", x: "AAAA" }, /OKP keys must be Ed25519/, "unsupported_key_type"],
+    ["OKP alg Ed25519 (RFC 9864 name)", { ...keys.get("EdDSA")!.jwk, alg: "Ed25519" }, /supported public-key algorithm/, "unsupported_alg"],
+    ["OKP alg ES256", { ...keys.get("EdDSA")!.jwk, alg: "ES256" }, /does not fit an Ed25519 key/, "alg_mismatch"],
+    ["RSA alg ES256", { ...rsa, alg: "ES256" }, /alg ES256 does not fit an RSA key/, "alg_mismatch"],
+    ["RSA alg none", { ...rsa, alg: "none" }, /supported public-key algorithm/, "unsupported_alg"],
+    ["RSA n empty", { ...rsa, n: "" }, /n must be a non-empty string/, "malformed_jwk"],
+    ["RSA e a number", { ...rsa, e: 65537 }, /e must be a non-empty string/, "malformed_jwk"],
     // Runtimes differ here: some refuse the text, some decode what they can into a tiny modulus.
-    ["RSA n garbage", { ...rsa, n: "!!!!" }, /Web Crypto refused the RS256 key|fewer than 2048 bits/],
-    ["EC point not on the curve", { ...es, y: es.x }, /Web Crypto refused the ES256 key/],
+    ["RSA n garbage", { ...rsa, n: "!!!!" }, /Web Crypto refused the RS256 key|fewer than 2048 bits/, null],
+    ["EC point not on the curve", { ...es, y: es.x }, /Web Crypto refused the ES256 key/, "web_crypto_refused"],
   ];
-  for (const [name, jwk, message] of cases) {
-    const error = await importJwk(jwk).then(() => null, (caught: unknown) => caught as Error);
-    t.type(error, TypeError, name);
+  for (const [name, jwk, message, code] of cases) {
+    const error = await keyError(() => importJwk(jwk));
+    t.type(error, KeyError, name);
     t.match(error?.message, message, name);
+    t.match(error?.message, /^importJwk: /, name);
+    // Runtimes differ on the RSA garbage: refused, or a tiny modulus.
+    if (code !== null) t.equal(error?.code, code, name);
     t.notOk(error?.message.includes(String(rsa.n).slice(0, 12)) || error?.message.includes(String(es.x)), `${name}: no key material`);
   }
-  await t.rejects(importJwk(es, { algorithms: ["RS256"] }), /alg ES256 is not allowed/, "algorithms allow-list");
+  const notAllowed = await keyError(() => importJwk(es, { algorithms: ["RS256"] }));
+  t.equal(notAllowed?.message, "importJwk: alg ES256 is not allowed", "algorithms allow-list");
+  t.equal(notAllowed?.code, "alg_not_allowed");
   const bare = { kty: "RSA", n: rsa.n, e: rsa.e };
-  await t.rejects(importJwk(bare, { rsaAlgorithm: "ES256" }), /alg ES256 does not fit an RSA key/, "rsaAlgorithm not RSA");
-  await t.rejects(importJwk(bare, { rsaAlgorithm: "nope" as "RS256" }), /alg must be a supported public-key algorithm/, "rsaAlgorithm unknown");
+  const rsaOnly = "importJwk: options.rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512";
+  t.equal(await optionError(() => importJwk(bare, { rsaAlgorithm: "ES256" as "RS256" })), rsaOnly, "rsaAlgorithm not RSA");
+  t.equal(await optionError(() => importJwk(bare, { rsaAlgorithm: "nope" as "RS256" })), rsaOnly, "rsaAlgorithm unknown");
+  t.equal(
+    await optionError(() => importJwk(bare, { algorithms: ["HS256" as "RS256"] })),
+    "importJwk: options.algorithms must be a non-empty list of public-key algorithms (RS256…EdDSA)",
+  );
 });
 
 t.test("importJwks skips unusable entries, collapses duplicates and reuses imported keys", async (t) => {
@@ -308,13 +354,24 @@ t.test("importJwks skips unusable entries, collapses duplicates and reuses impor
   t.equal(previous.size, 1, "a key gone from the set is forgotten");
   const renamed = await importJwks({ keys: [{ ...ed.jwk, kid: "other" }] }, {}, previous);
   t.not(renamed.keys[0], first.keys[1], "another kid is another key");
-  await t.rejects(importJwks({ nokeys: [] }), /a JWK Set must be a JSON object with a keys array/);
-  await t.rejects(importJwks(null), /keys array/);
+  for (const set of [{ nokeys: [] }, null]) {
+    const error = await keyError(() => importJwks(set));
+    t.equal(error?.message, "importJwks: a JWK Set must be a JSON object with a keys array");
+    t.equal(error?.code, "no_keys_array");
+  }
   const many = await importJwks({ keys: Array.from({ length: 105 }, (_, i) => ({ ...ed.jwk, kid: `k${i}` })) });
   t.equal(many.keys.length, 100, "at most 100 keys per set");
   t.equal(many.skipped, 5);
-  t.equal(jwkFingerprint(es.jwk), jwkFingerprint({ ...es.jwk, use: "sig", ext: true }), "fingerprint ignores non-key members");
-  t.not(jwkFingerprint(es.jwk), jwkFingerprint({ ...es.jwk, kid: "x" }), "but not the kid");
+  const reused = new Map<string, VerificationKey>();
+  const [original] = (await importJwks({ keys: [es.jwk] }, {}, reused)).keys;
+  const [same] = (await importJwks({ keys: [{ ...es.jwk, use: "sig", ext: true, key_ops: ["verify"] }] }, {}, reused)).keys;
+  t.equal(same, original, "members that do not define the key do not make another key");
+  const [kid] = (await importJwks({ keys: [{ ...es.jwk, kid: "x" }] }, {}, reused)).keys;
+  t.not(kid, original, "but another kid does");
+  const [rsAsPs] = (await importJwks({ keys: [{ ...keys.get("RS256")!.jwk, alg: undefined }] }, {}, reused)).keys;
+  const [psAlg] = (await importJwks({ keys: [{ ...keys.get("RS256")!.jwk, alg: undefined }] }, { rsaAlgorithm: "PS256" }, reused)).keys;
+  t.equal(rsAsPs?.alg, "RS256");
+  t.equal(psAlg?.alg, "PS256", "and so does another algorithm for the same RSA key");
 });
 
 t.test("jwksKeys takes JSON text or an object and refuses a set with no usable key", async (t) => {
@@ -322,20 +379,31 @@ t.test("jwksKeys takes JSON text or an object and refuses a set with no usable k
   const fromText = await jwksKeys(JSON.stringify(set));
   t.strictSame([...fromText.algorithms].sort(), ["ES256", "RS256"]);
   t.strictSame([...(await jwksKeys(set, { algorithms: ["ES256"] })).algorithms], ["ES256"], "allow-list");
-  await t.rejects(jwksKeys("{"), /jwksKeys: the JWK Set is not valid JSON/);
-  await t.rejects(jwksKeys("[]"), /jwksKeys: a JWK Set must be a JSON object with a keys array/);
-  await t.rejects(jwksKeys({ keys: [{ kty: "oct", k: "c2VjcmV0" }] }), /no usable public signature key/);
+  const cases: Array<[string | object, KeyProblem, string]> = [
+    ["{", "not_json", "jwksKeys: the JWK Set is not valid JSON"],
+    ["[]", "no_keys_array", "jwksKeys: a JWK Set must be a JSON object with a keys array"],
+    [{ keys: [{ kty: "oct", k: "c2VjcmV0" }] }, "no_usable_key", "jwksKeys: the JWK Set has no usable public signature key"],
+  ];
+  for (const [set, code, message] of cases) {
+    const error = await keyError(() => jwksKeys(set));
+    t.equal(error?.code, code, message);
+    t.equal(error?.message, message);
+  }
 });
 
 t.test("staticKeys refuses keys on the wrong curve, private keys and short RSA keys", async (t) => {
   const p384 = await crypto.subtle.importKey("jwk", { ...keys.get("ES384")!.jwk, alg: undefined, use: undefined } as JsonWebKey, { name: "ECDSA", namedCurve: "P-384" }, false, ["verify"]);
-  t.throws(() => staticKeys([{ alg: "ES256", key: p384 }]), /not a ECDSA verification key/, "P-384 key for ES256");
+  const p384Error = await keyError(() => staticKeys([{ alg: "ES256", key: p384 }]));
+  t.equal(p384Error?.message, "staticKeys: the key for ES256 is not a ECDSA verification key", "P-384 key for ES256");
+  t.equal(p384Error?.code, "alg_mismatch");
   t.doesNotThrow(() => staticKeys([{ alg: "ES384", key: p384 }]));
   const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"])) as CryptoKeyPair;
-  t.throws(() => staticKeys([{ alg: "EdDSA", key: pair.privateKey }]), /not a Ed25519 verification key/, "a private key");
+  const privateError = await keyError(() => staticKeys([{ alg: "EdDSA", key: pair.privateKey }]));
+  t.equal(privateError?.message, "staticKeys: the key for EdDSA is not a Ed25519 verification key", "a private key");
+  t.equal(privateError?.code, "private_key");
   const rs = await crypto.subtle.importKey("spki", keys.get("RS256")!.spki as Uint8Array<ArrayBuffer>, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]);
-  t.throws(() => staticKeys([{ alg: "PS256", key: rs }]), /not a RSA-PSS verification key/, "PKCS#1 key for PSS");
-  t.throws(() => staticKeys([{ alg: "RS384", key: rs }]), /not a RSASSA-PKCS1-v1_5 verification key/, "SHA-256 key for RS384");
+  t.match((await keyError(() => staticKeys([{ alg: "PS256", key: rs }])))?.message, /not a RSA-PSS verification key/, "PKCS#1 key for PSS");
+  t.match((await keyError(() => staticKeys([{ alg: "RS384", key: rs }])))?.message, /not a RSASSA-PKCS1-v1_5 verification key/, "SHA-256 key for RS384");
 });
 
 t.test("SIGNATURE_ALGORITHMS and isJwtAlgorithm cover exactly the thirteen algorithms", async (t) => {
@@ -381,4 +449,31 @@ t.test("combineKeySets answers synchronously when it can and forwards watch", as
   t.equal(listeners.length, 1, "watch reaches the sets that can be watched");
   listeners[0]!({ reason: "jwks_timeout", source: "https://id.example/jwks" });
   t.strictSame(events, [{ reason: "jwks_timeout", source: "https://id.example/jwks" }]);
+});
+
+t.test("secretKeys refuses an empty secret and bad options, as data and with fixed messages", async (t) => {
+  for (const secret of ["", new Uint8Array(0), 7 as unknown as string]) {
+    const error = await keyError(() => secretKeys(secret));
+    t.equal(error?.code, "empty_secret");
+    t.equal(error?.message, "secretKeys: the secret must be a non-empty string or Uint8Array");
+  }
+  const algorithms = "secretKeys: options.algorithms must be a non-empty list of HS256, HS384, HS512";
+  t.equal(await optionError(() => secretKeys(SECRET, { algorithms: [] })), algorithms);
+  t.equal(await optionError(() => secretKeys(SECRET, { algorithms: ["RS256" as "HS256"] })), algorithms);
+  t.equal(await optionError(() => secretKeys(SECRET, { kid: "" })), "secretKeys: options.kid must be a non-empty string");
+  t.equal(await optionError(() => secretKeys(SECRET, { kids: "a" } as object)), "secretKeys: options.kids is not an option");
+});
+
+t.test("remoteJwksKeys refuses a URL it may not fetch keys from, as data", async (t) => {
+  const { remoteJwksKeys } = await import("../../lib/auth/remote_jwks.ts");
+  const error = await keyError(() => remoteJwksKeys("http://id.example/jwks"));
+  t.equal(error?.code, "jwks_url_not_allowed");
+});
+
+t.test("every KeyProblem is produced by some case above, and a KeyError is a TypeError", async (t) => {
+  t.strictSame(KEY_PROBLEMS.filter((code) => !problems.has(code)), []);
+  const error = new KeyError("pemKeys", "pkcs1", "the PEM text is PKCS#1");
+  t.ok(error instanceof TypeError);
+  t.equal(error.name, "TypeError", "by name too, as Node's argument errors are");
+  t.equal(error.message, "pemKeys: the PEM text is PKCS#1");
 });

@@ -7,8 +7,9 @@ import type { Socket } from "node:net";
 import t, { type Test } from "tap";
 import { createVerifier, type TokenFailureReason, type Verifier } from "../../lib/auth/verifier.ts";
 import { createWorkspacesHandler, type HandlerEvent } from "../../lib/handler/handler.ts";
-import { isJwksUrlAllowed, type RemoteJwksOptions, remoteJwksKeys, type RemoteKeySet } from "../../lib/auth/jwks.ts";
+import { isJwksUrlAllowed, type RemoteJwksOptions, remoteJwksKeys, type RemoteKeySet } from "../../lib/auth/remote_jwks.ts";
 import type { KeySetEvent } from "../../lib/auth/keys.ts";
+import { KeyError } from "../../lib/auth/key_error.ts";
 import { generateTestKey, jwks, signToken, type TestKey } from "../_tokens.ts";
 
 const NOW_S = 1_767_225_600;
@@ -405,7 +406,10 @@ t.test("a token without kid uses keys without kid, and never triggers a refresh"
 
 t.test("remoteJwksKeys checks its URL and options", async (t) => {
   for (const url of ["http://id.example/jwks", "ftp://127.0.0.1/jwks", "/jwks.json", "not a url", "file:///etc/passwd"]) {
-    t.throws(() => remoteJwksKeys(url), /must be an absolute https: URL/, url);
+    const error = thrown(() => remoteJwksKeys(url));
+    t.type(error, KeyError, url);
+    t.equal(error.code, "jwks_url_not_allowed", url);
+    t.equal(error.message, "remoteJwksKeys: the JWKS URL must be an absolute https: URL (http: only for localhost)", url);
   }
   for (const url of ["https://id.example/jwks", "http://localhost:8080/jwks", "http://127.0.0.1/jwks", "http://[::1]:9/jwks"]) {
     t.doesNotThrow(() => remoteJwksKeys(url), url);
@@ -414,19 +418,29 @@ t.test("remoteJwksKeys checks its URL and options", async (t) => {
   t.doesNotThrow(() => remoteJwksKeys("http://id.internal/jwks", { allowInsecureHttp: true }));
   t.notOk(isJwksUrlAllowed("http://127.0.0.1.evil.example/jwks"), "127.0.0.1 as a subdomain is not loopback");
   t.doesNotThrow(() => remoteJwksKeys(new URL("https://id.example/jwks")));
-  const bad: Array<[RemoteJwksOptions, RegExp]> = [
-    [{ cooldownSeconds: -1 }, /cooldownSeconds must be an integer from 0 to 3600/],
-    [{ cooldownSeconds: 1.5 }, /cooldownSeconds/],
-    [{ minCacheSeconds: 700_000 }, /minCacheSeconds/],
-    [{ maxCacheSeconds: "60" as unknown as number }, /maxCacheSeconds/],
-    [{ minCacheSeconds: 600, maxCacheSeconds: 60 }, /maxCacheSeconds must not be below minCacheSeconds/],
-    [{ defaultCacheSeconds: -5 }, /defaultCacheSeconds/],
-    [{ timeoutMs: 0 }, /timeoutMs must be an integer from 1 to 60000/],
-    [{ maxBytes: 0 }, /maxBytes/],
-    [{ algorithms: ["HS256" as "RS256"] }, /algorithms must be a non-empty list of public-key algorithms/],
-    [{ algorithms: [] }, /algorithms must be a non-empty list/],
+  const algorithms = "remoteJwksKeys: options.algorithms must be a non-empty list of public-key algorithms (RS256…EdDSA)";
+  const bad: Array<[RemoteJwksOptions, string]> = [
+    [{ cooldownSeconds: -1 }, "remoteJwksKeys: options.cooldownSeconds must be an integer from 0 to 3600"],
+    [{ cooldownSeconds: 1.5 }, "remoteJwksKeys: options.cooldownSeconds must be an integer from 0 to 3600"],
+    [{ minCacheSeconds: 700_000 }, "remoteJwksKeys: options.minCacheSeconds must be an integer from 0 to 604800"],
+    [{ maxCacheSeconds: "60" as unknown as number }, "remoteJwksKeys: options.maxCacheSeconds must be an integer from 0 to 604800"],
+    [{ minCacheSeconds: 600, maxCacheSeconds: 60 }, "remoteJwksKeys: options.maxCacheSeconds must not be below options.minCacheSeconds"],
+    [{ defaultCacheSeconds: -5 }, "remoteJwksKeys: options.defaultCacheSeconds must be an integer from 0 to 604800"],
+    [{ timeoutMs: 0 }, "remoteJwksKeys: options.timeoutMs must be an integer from 1 to 60000"],
+    [{ maxBytes: 0 }, "remoteJwksKeys: options.maxBytes must be an integer from 1 to 16777216"],
+    [{ algorithms: ["HS256" as "RS256"] }, algorithms],
+    [{ algorithms: [] }, algorithms],
+    [{ rsaAlgorithm: "ES256" as "RS256" }, "remoteJwksKeys: options.rsaAlgorithm must be one of RS256, RS384, RS512, PS256, PS384, PS512"],
+    [{ allowInsecureHttp: "yes" as unknown as boolean }, "remoteJwksKeys: options.allowInsecureHttp must be true or false"],
+    [{ now: 5 as unknown as () => number }, "remoteJwksKeys: options.now must be a function"],
+    [{ fetch: "fetch" as unknown as RemoteJwksOptions["fetch"] }, "remoteJwksKeys: options.fetch must be a function"],
+    [{ cooldown: 30 } as RemoteJwksOptions, "remoteJwksKeys: options.cooldown is not an option"],
   ];
-  for (const [options, message] of bad) t.throws(() => remoteJwksKeys("https://id.example/jwks", options), message);
+  for (const [options, message] of bad) {
+    const error = thrown(() => remoteJwksKeys("https://id.example/jwks", options));
+    t.equal(error.name, "TypeError", message);
+    t.equal(error.message, message);
+  }
   const keys = remoteJwksKeys("https://id.example/jwks", { algorithms: ["ES256", "EdDSA"] });
   t.strictSame([...keys.algorithms].sort(), ["ES256", "EdDSA"], "the allow-list");
   t.notOk([...remoteJwksKeys("https://id.example/jwks").algorithms].some((alg) => alg.startsWith("HS")), "never an HMAC algorithm");
@@ -463,3 +477,13 @@ t.test("a throwing watcher does not break verification; an injected fetch is use
   t.equal(await bodiless.refresh(), false);
   t.strictSame(events.map((e) => e.reason), ["jwks_invalid"], "an empty body is not a JWK Set");
 });
+
+// The error `run` throws; fails the test when it throws nothing.
+function thrown(run: () => unknown): Error & { code?: string } {
+  try {
+    run();
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error("expected a throw");
+}

@@ -22,18 +22,26 @@
  *
  * @module
  */
+import * as v from "valibot";
+import { parseOptions } from "../_options.ts";
+import { keySetOf, NO_KEYS } from "./_key_set.ts";
+import { aFunction, integer, JWK_OPTION_ENTRIES } from "./_schemas.ts";
+import type { JwtAlgorithm } from "./algorithms.ts";
 import { importJwks, type JwkOptions } from "./jwk.ts";
-import {
-  type JwtAlgorithm,
-  type KeySet,
-  type KeySetEvent,
-  type KeySetEventReason,
-  PUBLIC_KEY_ALGORITHMS,
-  staticKeys,
-  type VerificationKey,
-} from "./keys.ts";
+import { KeyError } from "./key_error.ts";
+import type { KeySet, KeySetEvent, KeySetEventReason, VerificationKey } from "./keys.ts";
 
-/** Options of {@link remoteJwksKeys}. */
+/**
+ * Options of {@link remoteJwksKeys}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { remoteJwksKeys, type RemoteJwksOptions } from "./remote_jwks.ts";
+ * const options: RemoteJwksOptions = { cooldownSeconds: 10, algorithms: ["ES256"] };
+ * assert.deepEqual([...remoteJwksKeys("https://id.example.com/jwks.json", options).algorithms], ["ES256"]);
+ * ```
+ */
 export interface RemoteJwksOptions extends JwkOptions {
   /** Least time between two fetches, in seconds (default 30, 0–3600). */
   readonly cooldownSeconds?: number;
@@ -55,7 +63,20 @@ export interface RemoteJwksOptions extends JwkOptions {
   readonly fetch?: (input: string, init: RequestInit) => Promise<Response>;
 }
 
-/** A {@link KeySet} backed by a remote JWK Set, with a way to refresh it by hand. */
+/**
+ * A {@link KeySet} backed by a remote JWK Set, with a way to refresh it by hand.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { remoteJwksKeys, type RemoteKeySet } from "./remote_jwks.ts";
+ * const keys: RemoteKeySet = remoteJwksKeys("https://id.example.com/jwks.json", {
+ *   fetch: async () => new Response("unavailable", { status: 503 }),
+ * });
+ * assert.equal(await keys.refresh(), false);
+ * assert.equal(keys.fetches, 1);
+ * ```
+ */
 export interface RemoteKeySet extends KeySet {
   /**
    * Fetches the set now, unless a fetch is in flight (then waits for it) or
@@ -67,7 +88,28 @@ export interface RemoteKeySet extends KeySet {
   readonly fetches: number;
 }
 
-const _NO_KEYS: readonly VerificationKey[] = Object.freeze([]);
+const REMOTE_JWKS_OPTIONS = v.pipe(
+  v.strictObject({
+    cooldownSeconds: v.optional(integer(0, 3600), 30),
+    minCacheSeconds: v.optional(integer(0, 604_800), 60),
+    maxCacheSeconds: v.optional(integer(0, 604_800), 86_400),
+    defaultCacheSeconds: v.optional(integer(0, 604_800), 600),
+    timeoutMs: v.optional(integer(1, 60_000), 5000),
+    maxBytes: v.optional(integer(1, 16_777_216), 262_144),
+    allowInsecureHttp: v.optional(v.boolean("must be true or false"), false),
+    now: v.optional(aFunction<() => number>(), () => Date.now),
+    fetch: v.optional(aFunction<NonNullable<RemoteJwksOptions["fetch"]>>()),
+    ...JWK_OPTION_ENTRIES,
+  }),
+  v.forward(
+    v.partialCheck(
+      [["minCacheSeconds"], ["maxCacheSeconds"]],
+      (input) => input.maxCacheSeconds >= input.minCacheSeconds,
+      "must not be below options.minCacheSeconds",
+    ),
+    ["maxCacheSeconds"],
+  ),
+);
 
 /**
  * A key set over a remote JWK Set, such as an identity provider's
@@ -78,34 +120,41 @@ const _NO_KEYS: readonly VerificationKey[] = Object.freeze([]);
  *   unless `allowInsecureHttp`. Redirects are not followed.
  * @param options Cache bounds, cooldown, timeout, size cap, algorithms, clock, `fetch`.
  * @returns A key set allowing the public-key algorithms in `options.algorithms`.
- * @throws {TypeError} If the URL or an option is not valid.
+ * @throws {KeyError} `jwks_url_not_allowed` if the URL is not allowed.
+ * @throws {TypeError} Naming the option, if an option is not valid.
  *
  * @example
  * ```ts
- * import { remoteJwksKeys } from "./jwks.ts";
- * const keys = remoteJwksKeys("https://id.example.com/.well-known/jwks.json", { cooldownSeconds: 30 });
+ * import assert from "node:assert/strict";
+ * import { remoteJwksKeys } from "./remote_jwks.ts";
+ * const { publicKey } = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]) as CryptoKeyPair;
+ * const jwk = { ...(await crypto.subtle.exportKey("jwk", publicKey)), kid: "ed-1" };
+ * const keys = remoteJwksKeys("https://id.example.com/.well-known/jwks.json", {
+ *   // An issuer's answer, without a network; by default the global fetch.
+ *   fetch: async () => Response.json({ keys: [jwk] }, { headers: { "cache-control": "max-age=300" } }),
+ * });
  * keys.watch?.((event) => console.warn("JWKS problem:", event.reason));
+ * const [key] = await keys.candidates({ alg: "EdDSA", kid: "ed-1" });
+ * assert.equal(key?.kid, "ed-1");
  * ```
  */
 export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {}): RemoteKeySet {
-  const target = _checkUrl(url, options.allowInsecureHttp === true);
-  const cooldownMs = _integer(options.cooldownSeconds, 30, 0, 3600, "cooldownSeconds") * 1000;
-  const minCacheMs = _integer(options.minCacheSeconds, 60, 0, 604_800, "minCacheSeconds") * 1000;
-  const maxCacheMs = _integer(options.maxCacheSeconds, 86_400, 0, 604_800, "maxCacheSeconds") * 1000;
-  if (maxCacheMs < minCacheMs) throw new TypeError("remoteJwksKeys: maxCacheSeconds must not be below minCacheSeconds");
-  const defaultCacheMs = _integer(options.defaultCacheSeconds, 600, 0, 604_800, "defaultCacheSeconds") * 1000;
-  const timeoutMs = _integer(options.timeoutMs, 5000, 1, 60_000, "timeoutMs");
-  const maxBytes = _integer(options.maxBytes, 262_144, 1, 16_777_216, "maxBytes");
-  const now = options.now ?? Date.now;
-  const fetcher = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
-  const algorithms = options.algorithms ?? PUBLIC_KEY_ALGORITHMS;
-  if (
-    !Array.isArray(algorithms as unknown) || algorithms.length === 0 ||
-    !algorithms.every((alg) => PUBLIC_KEY_ALGORITHMS.includes(alg))
-  ) {
-    throw new TypeError("remoteJwksKeys: algorithms must be a non-empty list of public-key algorithms (RS256…EdDSA)");
+  const parsed = parseOptions("remoteJwksKeys", REMOTE_JWKS_OPTIONS, options);
+  if (!isJwksUrlAllowed(url, parsed.allowInsecureHttp)) {
+    throw new KeyError(
+      "remoteJwksKeys",
+      "jwks_url_not_allowed",
+      "the JWKS URL must be an absolute https: URL (http: only for localhost)",
+    );
   }
-  const jwkOptions: JwkOptions = { algorithms, rsaAlgorithm: options.rsaAlgorithm ?? "RS256" };
+  const target = new URL(url);
+  const cooldownMs = parsed.cooldownSeconds * 1000;
+  const minCacheMs = parsed.minCacheSeconds * 1000;
+  const maxCacheMs = parsed.maxCacheSeconds * 1000;
+  const defaultCacheMs = parsed.defaultCacheSeconds * 1000;
+  const { timeoutMs, maxBytes, now, algorithms } = parsed;
+  const fetcher = parsed.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  const jwkOptions = { algorithms, rsaAlgorithm: parsed.rsaAlgorithm };
   // The URL without credentials or query, for events.
   const source = `${target.origin}${target.pathname}`;
 
@@ -152,7 +201,7 @@ export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {
   }
 
   async function load(): Promise<boolean> {
-    const fetched = await _fetchJson(fetcher, target.href, timeoutMs, maxBytes);
+    const fetched = await fetchJson(fetcher, target.href, timeoutMs, maxBytes);
     if (!fetched.ok) {
       report(fetched.reason, fetched.status);
       return false;
@@ -166,7 +215,7 @@ export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {
       report("jwks_invalid");
       return false;
     }
-    current = staticKeys(keys);
+    current = keySetOf(keys);
     kids = new Set(keys.flatMap((key) => (key.kid === undefined ? [] : [key.kid])));
     const ageMs = fetched.maxAgeSeconds === undefined ? defaultCacheMs : fetched.maxAgeSeconds * 1000;
     expiresAt = now() + Math.min(maxCacheMs, Math.max(minCacheMs, ageMs));
@@ -192,21 +241,21 @@ export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {
         // Stale: refresh in the background (if the cooldown allows), answer from the cache now.
         void refresh();
       }
-      return current?.candidates(query) ?? _NO_KEYS;
+      return current?.candidates(query) ?? NO_KEYS;
     },
   };
 }
 
-type _Fetched =
+type Fetched =
   | { ok: true; json: unknown; maxAgeSeconds: number | undefined }
   | { ok: false; reason: KeySetEventReason; status?: number };
 
-async function _fetchJson(
+async function fetchJson(
   fetcher: NonNullable<RemoteJwksOptions["fetch"]>,
   url: string,
   timeoutMs: number,
   maxBytes: number,
-): Promise<_Fetched> {
+): Promise<Fetched> {
   const signal = AbortSignal.timeout(timeoutMs);
   let text: string;
   let maxAgeSeconds: number | undefined;
@@ -225,10 +274,10 @@ async function _fetchJson(
       await response.body?.cancel().catch(() => {});
       return { ok: false, reason: "jwks_too_large" };
     }
-    const body = await _readCapped(response, maxBytes);
+    const body = await readCapped(response, maxBytes);
     if (body === null) return { ok: false, reason: "jwks_too_large" };
     text = body;
-    maxAgeSeconds = _maxAge(response.headers.get("cache-control"));
+    maxAgeSeconds = maxAge(response.headers.get("cache-control"));
   } catch {
     return { ok: false, reason: signal.aborted ? "jwks_timeout" : "jwks_unreachable" };
   }
@@ -240,7 +289,7 @@ async function _fetchJson(
 }
 
 // The body as UTF-8 text, or null as soon as it exceeds the cap.
-async function _readCapped(response: Response, maxBytes: number): Promise<string | null> {
+async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
   if (response.body === null) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -265,7 +314,7 @@ async function _readCapped(response: Response, maxBytes: number): Promise<string
 }
 
 // `no-store`/`no-cache` mean "as short as allowed"; otherwise `max-age`.
-function _maxAge(cacheControl: string | null): number | undefined {
+function maxAge(cacheControl: string | null): number | undefined {
   if (cacheControl === null) return undefined;
   const directives = cacheControl.toLowerCase().split(",").map((part) => part.trim());
   if (directives.includes("no-store") || directives.includes("no-cache")) return 0;
@@ -287,10 +336,11 @@ function _maxAge(cacheControl: string | null): number | undefined {
  *
  * @example
  * ```ts
- * import { isJwksUrlAllowed } from "./jwks.ts";
- * isJwksUrlAllowed("https://id.example.com/.well-known/jwks.json"); // true
- * isJwksUrlAllowed("http://id.example.com/jwks.json"); // false
- * isJwksUrlAllowed("http://127.0.0.1:8081/jwks.json"); // true
+ * import assert from "node:assert/strict";
+ * import { isJwksUrlAllowed } from "./remote_jwks.ts";
+ * assert.equal(isJwksUrlAllowed("https://id.example.com/.well-known/jwks.json"), true);
+ * assert.equal(isJwksUrlAllowed("http://id.example.com/jwks.json"), false);
+ * assert.equal(isJwksUrlAllowed("http://127.0.0.1:8081/jwks.json"), true);
  * ```
  */
 export function isJwksUrlAllowed(url: string | URL, allowInsecureHttp = false): boolean {
@@ -304,19 +354,4 @@ export function isJwksUrlAllowed(url: string | URL, allowInsecureHttp = false): 
   if (parsed.protocol !== "http:") return false;
   const host = parsed.hostname;
   return allowInsecureHttp || host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function _checkUrl(url: string | URL, allowInsecureHttp: boolean): URL {
-  if (!isJwksUrlAllowed(url, allowInsecureHttp)) {
-    throw new TypeError("remoteJwksKeys: the JWKS URL must be an absolute https: URL (http: only for localhost)");
-  }
-  return new URL(url);
-}
-
-function _integer(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`remoteJwksKeys: ${name} must be an integer from ${min} to ${max}`);
-  }
-  return value;
 }
