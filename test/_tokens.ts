@@ -59,14 +59,14 @@ export interface SignTokenOptions {
   readonly payload: Readonly<Record<string, unknown>> | string;
 }
 
-const _HASHES: Readonly<Record<TestHmacAlgorithm, string>> = {
+const HASHES: Readonly<Record<TestHmacAlgorithm, string>> = {
   HS256: "SHA-256",
   HS384: "SHA-384",
   HS512: "SHA-512",
 };
 
 // How each public-key algorithm generates/imports a key, and signs.
-const _PUBLIC: Readonly<Record<TestPublicAlgorithm, { key: Record<string, unknown>; sign: Record<string, unknown> }>> = {
+const PUBLIC: Readonly<Record<TestPublicAlgorithm, { key: Record<string, unknown>; sign: Record<string, unknown> }>> = {
   RS256: { key: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, sign: { name: "RSASSA-PKCS1-v1_5" } },
   RS384: { key: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" }, sign: { name: "RSASSA-PKCS1-v1_5" } },
   RS512: { key: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" }, sign: { name: "RSASSA-PKCS1-v1_5" } },
@@ -95,7 +95,7 @@ export interface TestKey {
   readonly spki: Uint8Array;
 }
 
-let _rsa: Promise<{ pkcs8: ArrayBuffer; spki: ArrayBuffer }> | undefined;
+let rsaShared: Promise<{ pkcs8: ArrayBuffer; spki: ArrayBuffer }> | undefined;
 
 /**
  * A key pair for one algorithm. RSA keys (2048 bits) share one modulus per
@@ -112,11 +112,11 @@ export async function generateTestKey(
   alg: TestPublicAlgorithm,
   options: { readonly kid?: string; readonly fresh?: boolean; readonly bits?: number } = {},
 ): Promise<TestKey> {
-  const spec = _PUBLIC[alg];
+  const spec = PUBLIC[alg];
   let privateKey: CryptoKey;
   let spki: ArrayBuffer;
   if (alg.startsWith("RS") || alg.startsWith("PS")) {
-    const material = options.fresh || options.bits !== undefined ? _rsaMaterial(options.bits ?? 2048) : (_rsa ??= _rsaMaterial(2048));
+    const material = options.fresh || options.bits !== undefined ? rsaMaterial(options.bits ?? 2048) : (rsaShared ??= rsaMaterial(2048));
     const { pkcs8, spki: publicDer } = await material;
     privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, spec.key as unknown as RsaHashedImportParams, false, ["sign"]);
     spki = publicDer;
@@ -136,7 +136,7 @@ export async function generateTestKey(
   return { alg, kid: options.kid, privateKey, jwk, pem: toPem(der), spki: der };
 }
 
-async function _rsaMaterial(bits: number): Promise<{ pkcs8: ArrayBuffer; spki: ArrayBuffer }> {
+async function rsaMaterial(bits: number): Promise<{ pkcs8: ArrayBuffer; spki: ArrayBuffer }> {
   const pair = (await crypto.subtle.generateKey(
     { name: "RSASSA-PKCS1-v1_5", modulusLength: bits, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
     true,
@@ -232,7 +232,7 @@ export async function signBytes(
     const key = await crypto.subtle.importKey(
       "raw",
       secret as Uint8Array<ArrayBuffer>,
-      { name: "HMAC", hash: _HASHES[alg] },
+      { name: "HMAC", hash: HASHES[alg] },
       false,
       ["sign"],
     );
@@ -240,7 +240,7 @@ export async function signBytes(
   }
   if (options.key === undefined) throw new Error(`signBytes: ${alg} needs a key`);
   // The key signs with its own algorithm's scheme; `alg` only names the header.
-  const spec = _PUBLIC[options.key.alg];
+  const spec = PUBLIC[options.key.alg];
   return new Uint8Array(
     await crypto.subtle.sign(spec.sign as unknown as AlgorithmIdentifier, options.key.privateKey, data as Uint8Array<ArrayBuffer>),
   );
