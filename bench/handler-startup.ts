@@ -7,7 +7,7 @@
  */
 import { rmSync } from "node:fs";
 import { envNumber, ROOT } from "./_harness/context.ts";
-import { launchServer, runCommand } from "./_harness/servers.ts";
+import { launchServer, runCommand, type ServerEnv } from "./_harness/servers.ts";
 import { median, round } from "./_harness/stats.ts";
 import { hs256Signer, randomSecret, signMany } from "./_harness/tokens.ts";
 import { rssMb } from "./_harness/usage.ts";
@@ -28,7 +28,7 @@ export interface StartupResult {
 const COMMAND = "node .bench/main.js (the esbuild bundle of mod.ts, as npm start runs dist/main.js)";
 
 /** Spawns the standalone server and polls every 5 ms until it answers `token` with a 200. */
-async function launch(env: Record<string, string>, token: string): Promise<{ ms: number; rss: number }> {
+async function launch(env: ServerEnv, token: string): Promise<{ ms: number; rss: number }> {
   const started = performance.now();
   const server = await launchServer(runCommand("node", "mod.ts"), env);
   try {
@@ -38,14 +38,15 @@ async function launch(env: Record<string, string>, token: string): Promise<{ ms:
       if (response?.status === 200) return { ms: Math.round(performance.now() - started), rss: rssMb(server.child.pid) ?? 0 };
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    throw new Error(server.child.exitCode === null ? "no answer in 60 s" : `the server exited with ${server.child.exitCode}`);
+    const why = server.child.exitCode === null ? "did not answer 200 in 60 s" : `exited with ${server.child.exitCode}`;
+    throw new Error(`the standalone server ${why}:\n${server.output()}`);
   } finally {
     await server.stop();
   }
 }
 
 /** `count` launches with the same environment, summarized. */
-async function launches(name: string, command: string, env: Record<string, string>, token: string, count: number): Promise<StartupResult> {
+async function launches(name: string, command: string, env: ServerEnv, token: string, count: number): Promise<StartupResult> {
   const runs: Array<{ ms: number; rss: number }> = [];
   for (let i = 0; i < count; i++) runs.push(await launch(env, token));
   const ms = runs.map((run) => run.ms);
@@ -71,7 +72,7 @@ export async function runStartupBench(databaseUrl: string | undefined): Promise<
   }
   const dataDir = `${ROOT}.bench/pglite-startup`;
   rmSync(dataDir, { recursive: true, force: true });
-  const env = { LOBBY_DATA_DIR: dataDir, JWT_SECRET: secret, DATABASE_URL: "" };
+  const env = { LOBBY_DATA_DIR: dataDir, JWT_SECRET: secret, DATABASE_URL: undefined };
   try {
     const first = await launch(env, demoToken!);
     const restarts = await launches("Node, embedded PGlite, restart", `LOBBY_DATA_DIR=.bench/pglite-startup JWT_SECRET=… ${COMMAND}`, env, demoToken!, count);

@@ -69,17 +69,21 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** A server's environment on top of this process's: `undefined` removes a variable. */
+export type ServerEnv = Readonly<Record<string, string | undefined>>;
+
 /**
  * Spawns a server on a free port (`PORT` and `HOST` set for it) and
  * returns at once. Its output is read and kept, or a chatty server would
  * block on a full pipe.
  */
-export async function launchServer(command: readonly string[], env: Record<string, string>): Promise<Server & { output(): string }> {
+export async function launchServer(command: readonly string[], env: ServerEnv): Promise<Server & { output(): string }> {
   const port = await freePort();
   const [file, ...args] = command;
+  const merged = { ...process.env, NO_COLOR: "1", PORT: String(port), HOST: "127.0.0.1", ...env };
   const child = spawn(file!, args, {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", PORT: String(port), HOST: "127.0.0.1", ...env },
+    env: Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -90,7 +94,7 @@ export async function launchServer(command: readonly string[], env: Record<strin
 }
 
 /** Spawns a server and resolves once it prints `listening`; rejects when it exits first or takes longer than `timeoutMs`. */
-export async function startServer(command: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Server> {
+export async function startServer(command: readonly string[], env: ServerEnv, timeoutMs = 60_000): Promise<Server> {
   const server = await launchServer(command, env);
   const started = performance.now();
   while (!/listening/.test(server.output())) {
