@@ -6,6 +6,7 @@
  * @module
  */
 import type { Machine } from "./_harness/machine.ts";
+import { table } from "./_harness/markdown.ts";
 import { median, ratios } from "./_harness/stats.ts";
 
 /** One algorithm's measurements: per-verification microseconds, one value per round. */
@@ -48,11 +49,14 @@ function spread(values: readonly number[]): string {
  * more inside another report) and the section.
  */
 export function renderAuthReport(results: AuthBenchResults, headingLevel = 2): string {
-  const rows = results.algorithms.map((a) => {
-    const fresh = median(a.freshUs);
-    const cached = median(a.cachedUs);
-    return `| ${a.alg} | ${us(fresh)} (${spread(a.freshUs)}) | ${us(cached)} (${spread(a.cachedUs)}) | **${median(ratios(a.freshUs, a.cachedUs)).toFixed(0)}×** | ${us(median(a.uncachedUs))} | ${a.tokenLength} |`;
-  });
+  const rows = results.algorithms.map((a) => [
+    a.alg,
+    `${us(median(a.freshUs))} (${spread(a.freshUs)})`,
+    `${us(median(a.cachedUs))} (${spread(a.cachedUs)})`,
+    `**${median(ratios(a.freshUs, a.cachedUs)).toFixed(0)}×**`,
+    us(median(a.uncachedUs)),
+    a.tokenLength,
+  ]);
   const slowest = Math.max(...results.algorithms.map((a) => median(a.cachedUs)));
   const fresh = results.algorithms.map((a) => ({ alg: a.alg, value: median(a.freshUs) })).sort((a, b) => a.value - b.value);
   const fastestFresh = fresh[0]!;
@@ -64,9 +68,7 @@ export function renderAuthReport(results: AuthBenchResults, headingLevel = 2): s
     "",
     `Microseconds per \`verify(token, now)\` of \`createVerifier\`, one call at a time: median of ${results.rounds} rounds (range in parentheses). A *fresh* round verifies ${results.freshPerRound.toLocaleString("en")} distinct tokens with a new verifier (cache on, so it includes hashing the token and inserting it); a *cached* round verifies one token ${results.cachedPerRound.toLocaleString("en")} times after a first call. The ratio is the median of the per-round ratios.`,
     "",
-    "| alg | fresh µs | cached µs | fresh ÷ cached | fresh, cache off µs | token chars |",
-    "|---|---|---|---|---|---|",
-    ...rows,
+    ...table(["alg", "fresh µs", "cached µs", "fresh ÷ cached", "fresh, cache off µs", "token chars"], rows),
     "",
     `A cache hit costs at most ${us(slowest)} µs here, whatever the algorithm: a SHA-256 of the token in JavaScript (most of it, and proportional to the token's length, which is why RS256's longer tokens cost more), a map lookup, the key-set check (the key that verified the token must still be a candidate) and the clock checks, with no Web Crypto call. A fresh token costs ${us(fastestFresh.value)}–${us(slowestFresh.value)} µs (${fastestFresh.alg} least, ${slowestFresh.alg} most): parsing and the signature check. HS256 with a \`secretKeys\` secret is checked by lobby's own HMAC-SHA256 in JavaScript (two SHA-256 passes from precomputed key states, a couple of microseconds); every other algorithm by one \`crypto.subtle.verify\`, which on Node 20 is a job on the libuv thread pool and pays the hand-off between threads.`,
     "",

@@ -25,6 +25,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { envNumber, ROOT } from "./_harness/context.ts";
 import { REQUEST } from "./_harness/fixtures.ts";
+import { table } from "./_harness/markdown.ts";
 import { benchTokens, load, loadGenerator, type TokenFile } from "./_harness/load.ts";
 import { runCommand, type Server, startServer } from "./_harness/servers.ts";
 
@@ -192,13 +193,9 @@ export function renderProfiles(profiles: readonly ProfileResult[]): string {
     out.push(
       `\`${p.command}\`, ${p.connections} connection${p.connections === 1 ? "" : "s"}, ${p.seconds} s: ${p.rps.toLocaleString("en-US")} req/s under the profiler; idle ${p.idlePercent}% of the time.`,
       "",
-      "| part | share of busy time |",
-      "|---|---|",
-      ...p.parts.map((part) => `| ${part.part} | ${part.percent}% |`),
+      ...table(["part", "share of busy time"], p.parts.map((part) => [part.part, `${part.percent}%`])),
       "",
-      "| function | where | part | self |",
-      "|---|---|---|---|",
-      ...p.top.map((entry) => `| \`${entry.name}\` | ${entry.where} | ${entry.part} | ${entry.percent}% |`),
+      ...table(["function", "where", "part", "self"], p.top.map((entry) => [`\`${entry.name}\``, entry.where, entry.part, `${entry.percent}%`])),
       "",
     );
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { MembershipCount } from "./_harness/dataset.ts";
-import { fmt, range } from "./_harness/markdown.ts";
+import { fmt, range, table } from "./_harness/markdown.ts";
 import { median, type Summary, summary } from "./_harness/stats.ts";
 import { el, svgDocument } from "./_harness/svg.ts";
 import type { SeedSummary } from "./seed.ts";
@@ -118,7 +118,6 @@ export interface QueryBenchResults {
   readonly failures: readonly string[];
 }
 
-
 const spreadCell = (s: Summary, digits = 0): string => range(s, (value) => fmt(value, digits));
 const msCell = (values: readonly number[]): string => fmt(median(values), median(values) < 10 ? 2 : 1);
 
@@ -163,42 +162,37 @@ export function renderQueryReport(results: QueryBenchResults): string {
       "Queries/s as median (range) over the rounds; latencies as the median of the rounds' p50 and p99; " +
       "ratios computed within each round, then median (range).",
     "",
-    "| in flight | memberships | `SELECT 1` q/s | raw q/s | repository q/s | raw / `SELECT 1` | repository / raw | p50 ms (S1 / raw / repo) | p99 ms (S1 / raw / repo) |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...table(
+      ["in flight", "memberships", "`SELECT 1` q/s", "raw q/s", "repository q/s", "raw / `SELECT 1`", "repository / raw", "p50 ms (S1 / raw / repo)", "p99 ms (S1 / raw / repo)"],
+      results.ratios.flatMap((ratio) => {
+        const [s1, raw, repo] = (["select1", "raw", "repository"] as const).map((variant) =>
+          results.variants.find((v) => v.variant === variant && v.concurrency === ratio.concurrency && v.memberships === ratio.memberships)
+        );
+        if (s1 === undefined || raw === undefined || repo === undefined) return [];
+        const ms = (field: "p50Ms" | "p99Ms") => [s1, raw, repo].map((v) => msCell(v[field])).join(" / ");
+        return [[ratio.concurrency, fmt(ratio.memberships), ...[s1, raw, repo].map((v) => spreadCell(summary(v.qps))),
+          spreadCell(ratio.rawToSelect1, 3), spreadCell(ratio.repositoryToRaw, 3), ms("p50Ms"), ms("p99Ms")]];
+      }),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    ),
+    "",
+    "![latency against memberships per user](results/latency-by-memberships.svg)",
+    "",
   );
-  for (const ratio of results.ratios) {
-    const find = (variant: QueryVariant) =>
-      results.variants.find((v) => v.variant === variant && v.concurrency === ratio.concurrency && v.memberships === ratio.memberships);
-    const s1 = find("select1");
-    const raw = find("raw");
-    const repo = find("repository");
-    if (s1 === undefined || raw === undefined || repo === undefined) continue;
-    push(
-      `| ${ratio.concurrency} | ${fmt(ratio.memberships)} | ${spreadCell(summary(s1.qps))} | ${spreadCell(summary(raw.qps))} | ` +
-        `${spreadCell(summary(repo.qps))} | ${spreadCell(ratio.rawToSelect1, 3)} | ${spreadCell(ratio.repositoryToRaw, 3)} | ` +
-        `${msCell(s1.p50Ms)} / ${msCell(raw.p50Ms)} / ${msCell(repo.p50Ms)} | ${msCell(s1.p99Ms)} / ${msCell(raw.p99Ms)} / ${msCell(repo.p99Ms)} |`,
-    );
-  }
-  push("", "![latency against memberships per user](results/latency-by-memberships.svg)", "");
   if (results.overhead.length > 0) {
     push(
       "The repository's own cost, without the network (`listForUser` over a stand-in client resolving at once with " +
         "the same rows, against calling that client directly; 7 rounds, median (range)): its extra time per call, and " +
         "that time as a share of the raw query's p50 at 1 in flight.",
       "",
-      "| memberships | direct ns/call | repository ns/call | extra | share of the raw p50 |",
-      "|---:|---:|---:|---:|---:|",
+      ...table(["memberships", "direct ns/call", "repository ns/call", "extra", "share of the raw p50"], results.overhead.map((o) => {
+        const raw = results.variants.find((v) => v.variant === "raw" && v.concurrency === 1 && v.memberships === o.memberships);
+        const extra = o.repositoryNs.median - o.directNs.median;
+        const share = raw === undefined ? Number.NaN : extra / (median(raw.p50Ms) * 1e6);
+        return [fmt(o.memberships), spreadCell(o.directNs), spreadCell(o.repositoryNs), `${fmt(extra)} ns`, `${fmt(share * 100, 3)} %`];
+      }), [0, 1, 2, 3, 4]),
+      "",
     );
-    for (const o of results.overhead) {
-      const raw = results.variants.find((v) => v.variant === "raw" && v.concurrency === 1 && v.memberships === o.memberships);
-      const extra = o.repositoryNs.median - o.directNs.median;
-      const share = raw === undefined ? Number.NaN : extra / (median(raw.p50Ms) * 1e6);
-      push(
-        `| ${fmt(o.memberships)} | ${spreadCell(o.directNs)} | ${spreadCell(o.repositoryNs)} | ${fmt(extra)} ns | ` +
-          `${fmt(share * 100, 3)} % |`,
-      );
-    }
-    push("");
   }
 
   push("### pgbench: the listing against `SELECT 1`, before and after", "");
@@ -211,24 +205,19 @@ export function renderQueryReport(results: QueryBenchResults): string {
         "the scripts in turn in each round. \"Before\" is the plain join of the tables on their primary keys " +
         "(the listing until this change), run on the same database.",
       "",
-      "| script | tps, median (range) | latency ms | tps / `SELECT 1` (same round) |",
-      "|---|---:|---:|---:|",
+      ...table(["script", "tps, median (range)", "latency ms", "tps / `SELECT 1` (same round)"], p.scripts.map((script) => {
+        const ratio = p.ratios[script.name];
+        return [script.description, spreadCell(summary(script.tps)), fmt(median(script.latencyMs), 3), ratio === undefined ? "1" : spreadCell(ratio, 3)];
+      }), [1, 2, 3]),
+      "",
+      "```sh",
+      ...p.scripts.map((s) => s.command),
+      "```",
+      "",
     );
-    for (const script of p.scripts) {
-      const ratio = p.ratios[script.name];
-      push(
-        `| ${script.description} | ${spreadCell(summary(script.tps))} | ${fmt(median(script.latencyMs), 3)} | ` +
-          `${ratio === undefined ? "1" : spreadCell(ratio, 3)} |`,
-      );
-    }
-    push("", "```sh", ...p.scripts.map((s) => s.command), "```", "");
   }
 
-  push("### Targets", "");
-  const targets = queryTargets(results);
-  push("| target | measured | met |", "|---|---|---|");
-  for (const target of targets) push(`| ${target.target} | ${target.measured} | ${target.met ? "yes" : "**no**"} |`);
-  push("");
+  push("### Targets", "", ...table(["target", "measured", "met"], queryTargets(results).map((t) => [t.target, t.measured, t.met ? "yes" : "**no**"])), "");
 
   push("### Plans", "");
   for (const e of results.explain) {

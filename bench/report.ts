@@ -17,7 +17,7 @@ import { type QueryBenchResults, renderLatencySvg } from "./query-report.ts";
 import { isMain, log, readJson, ROOT, writeOutput } from "./_harness/context.ts";
 import type { LoadRun, Series } from "./_harness/load.ts";
 import type { Machine } from "./_harness/machine.ts";
-import { fmt, kilo, range } from "./_harness/markdown.ts";
+import { fmt, kilo, range, row, table } from "./_harness/markdown.ts";
 import { ratios, type Summary, summary } from "./_harness/stats.ts";
 import { el, svgDocument } from "./_harness/svg.ts";
 
@@ -110,28 +110,23 @@ export function renderReport(results: BenchResults): string {
         `${h.database.users.toLocaleString("en-US")} distinct valid tokens rotating, \`GET ${h.path}\` with \`Accept-Language: ${h.acceptLanguage}\`. ` +
         "Ratios are the median of the per-round ratios (each pair measured back to back).",
       "",
-      "| runtime | (a) floor: bare server | (b) lobby, in-process repository | **b/a** | (c) lobby + Postgres | raw postgres.js loop | **c/raw** | (d) fresh token each request | **d/c** | p50 / p99 ms (b) | p50 / p99 ms (c) |",
-      "|---|---|---|---|---|---|---|---|---|---|---|",
-    );
-    for (const r of h.runtimes) {
-      push(
-        `| ${r.runtime} ${r.version} | ${rpsCell(r.floor)} | ${rpsCell(r.memory)} | ${ratioCell(pairedRatio(r.memory, r.floor))} | ${rpsCell(r.postgres)} | ` +
-          `${rpsCell(r.raw)} | ${ratioCell(pairedRatio(r.postgres, r.raw))} | ${rpsCell(r.fresh)} | ${ratioCell(pairedRatio(r.fresh, r.postgres))} | ` +
-          `${latencyCell(r.memory)} | ${latencyCell(r.postgres)} |`,
-      );
-    }
-    push(
+      ...table(
+        ["runtime", "(a) floor: bare server", "(b) lobby, in-process repository", "**b/a**", "(c) lobby + Postgres", "raw postgres.js loop", "**c/raw**", "(d) fresh token each request", "**d/c**", "p50 / p99 ms (b)", "p50 / p99 ms (c)"],
+        h.runtimes.map((r) => [
+          `${r.runtime} ${r.version}`, rpsCell(r.floor), rpsCell(r.memory), ratioCell(pairedRatio(r.memory, r.floor)), rpsCell(r.postgres), rpsCell(r.raw),
+          ratioCell(pairedRatio(r.postgres, r.raw)), rpsCell(r.fresh), ratioCell(pairedRatio(r.fresh, r.postgres)), latencyCell(r.memory), latencyCell(r.postgres),
+        ]),
+      ),
       "",
       "Server CPU per request (µs, user + system of the server process, median of the runs) tells the same story without the noise of a shared " +
         "machine: the floor's CPU per request over lobby's is the throughput ratio the server's own work allows.",
       "",
-      "| runtime | CPU µs/request (a) | (b) | (a)/(b) | (c) | (d) |",
-      "|---|---|---|---|---|---|",
+      ...table(["runtime", "CPU µs/request (a)", "(b)", "(a)/(b)", "(c)", "(d)"], h.runtimes.map((r) =>
+        [r.runtime, cpuCell(r.floor), cpuCell(r.memory), cpuRatioCell(r.memory, r.floor), cpuCell(r.postgres), cpuCell(r.fresh)])),
+      "",
+      "![requests per second by runtime against the floors](results/rps-by-runtime.svg)",
+      "",
     );
-    for (const r of h.runtimes) {
-      push(`| ${r.runtime} | ${cpuCell(r.floor)} | ${cpuCell(r.memory)} | ${cpuRatioCell(r.memory, r.floor)} | ${cpuCell(r.postgres)} | ${cpuCell(r.fresh)} |`);
-    }
-    push("", "![requests per second by runtime against the floors](results/rps-by-runtime.svg)", "");
     const invalid = h.runtimes.flatMap((r) =>
       (["floor", "memory", "postgres", "fresh", "large"] as const).filter((k) => r[k] !== undefined && !allAnswered(r[k])).map((k) => `${r.runtime} ${k}`)
     );
@@ -190,9 +185,10 @@ export function renderReport(results: BenchResults): string {
   );
 
   if (h !== undefined) {
-    push("## Commands", "", "| part | command |", "|---|---|");
-    for (const [part, command] of Object.entries(h.commands)) push(`| ${part} | \`${command.replaceAll("|", "\\|")}\` |`);
     push(
+      "## Commands",
+      "",
+      ...table(["part", "command"], Object.entries(h.commands).map(([part, command]) => [part, `\`${command.replaceAll("|", "\\|")}\``])),
       "",
       "Node runs esbuild bundles (`.bench/handler-server.js`, `.bench/main.js` built from `mod.ts` as `npm run build` does); Deno and Bun run the TypeScript directly. " +
         "Tokens are HS256, signed with Web Crypto from a random secret made at run time; for (d) every request carries a token never sent before " +
@@ -200,19 +196,19 @@ export function renderReport(results: BenchResults): string {
       "",
     );
 
-    push("## Every run", "", "| runtime | part | req/s per run | p50 ms | p90 ms | p99 ms | max ms | CPU µs/request | RSS MB (max) |", "|---|---|---|---|---|---|---|---|---|");
-    for (const r of h.runtimes) {
-      for (const [label, s] of [["(a) floor", r.floor], ["(b) memory", r.memory], ["(c) postgres", r.postgres], ["(d) fresh", r.fresh], ["raw loop", r.raw], ["5,000 memberships, 1 conn.", r.large]] as const) {
-        if (s === undefined) continue;
-        push(
-          `| ${r.runtime} | ${label} | ${s.runs.map((run) => fmt(run.rps)).join(", ")} | ${s.runs.map((run) => fmt(run.p50, 1)).join(", ")} | ` +
-            `${s.runs.map((run) => fmt(run.p90, 1)).join(", ")} | ${s.runs.map((run) => fmt(run.p99, 1)).join(", ")} | ` +
-            `${s.runs.map((run) => fmt(run.max, 1)).join(", ")} | ${s.runs.map((run) => fmt(run.cpuUs, 0)).join(", ")} | ${s.rssMb ? fmt(s.rssMb.max, 0) : "–"} |`,
-        );
-      }
-      if (r.skipped) push(`| ${r.runtime} | skipped | ${r.skipped.join("; ")} | | | | | | |`);
-    }
-    push("");
+    const parts = [["(a) floor", "floor"], ["(b) memory", "memory"], ["(c) postgres", "postgres"], ["(d) fresh", "fresh"], ["raw loop", "raw"], ["5,000 memberships, 1 conn.", "large"]] as const;
+    const each = (s: Series, value: (run: LoadRun) => number | undefined, digits: number) => s.runs.map((run) => fmt(value(run), digits)).join(", ");
+    push("## Every run", "", ...table(
+      ["runtime", "part", "req/s per run", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU µs/request", "RSS MB (max)"],
+      h.runtimes.flatMap((r) => [
+        ...parts.flatMap(([label, key]) => {
+          const s = r[key];
+          return s === undefined ? [] : [[r.runtime, label, each(s, (run) => run.rps, 0), each(s, (run) => run.p50, 1), each(s, (run) => run.p90, 1),
+            each(s, (run) => run.p99, 1), each(s, (run) => run.max, 1), each(s, (run) => run.cpuUs, 0), s.rssMb ? fmt(s.rssMb.max, 0) : "–"]];
+        }),
+        ...(r.skipped ? [[r.runtime, "skipped", r.skipped.join("; "), "", "", "", "", "", ""]] : []),
+      ]),
+    ), "");
 
     if (h.adapters.length > 0) {
       const floor = h.adapters.find((a) => a.name === "floor");
@@ -221,15 +217,11 @@ export function renderReport(results: BenchResults): string {
         "",
         "lobby's handler (in-process repository) behind each candidate, alternated with the bare `node:http` floor in every round.",
         "",
-        "| candidate | req/s | vs floor | p50 / p99 ms | CPU µs/request | floor CPU / its CPU | what it is |",
-        "|---|---|---|---|---|---|---|",
+        ...table(["candidate", "req/s", "vs floor", "p50 / p99 ms", "CPU µs/request", "floor CPU / its CPU", "what it is"], h.adapters.map((a) => [
+          a.name, rpsCell(a.series), a.name === "floor" ? "1×" : ratioCell(pairedRatio(a.series, floor?.series)), latencyCell(a.series),
+          cpuCell(a.series), cpuRatioCell(a.series, floor?.series), a.description,
+        ])),
       );
-      for (const a of h.adapters) {
-        push(
-          `| ${a.name} | ${rpsCell(a.series)} | ${a.name === "floor" ? "1×" : ratioCell(pairedRatio(a.series, floor?.series))} | ${latencyCell(a.series)} | ` +
-            `${cpuCell(a.series)} | ${cpuRatioCell(a.series, floor?.series)} | ${a.description} |`,
-        );
-      }
       const missing = ["hono", "hono-global"].filter((name) => !h.adapters.some((a) => a.name === name));
       if (missing.length > 0) {
         push("", `Not measured in this run: ${missing.join(", ")} (\`@hono/node-server\` is not a dependency; \`npm install --no-save @hono/node-server hono\` before \`npm run bench\` adds them).`);
@@ -259,14 +251,14 @@ export function renderReport(results: BenchResults): string {
   }
 
   if (results.startup !== undefined) {
-    push("## Start-up", "", "From spawn to the first 200 answer to a valid token (polling every 5 ms).", "", "| configuration | median ms | launches ms | RSS after first answer | command |", "|---|---|---|---|---|");
-    for (const s of results.startup) {
-      push(
-        `| ${s.name} | ${s.skipped ? `skipped: ${s.skipped}` : s.medianMs} | ${s.launchesMs.join(", ")}${s.firstLaunchMs !== undefined ? ` (first launch, creating the data directory: ${s.firstLaunchMs})` : ""} | ` +
-          `${s.rssMb ? `${s.rssMb} MB` : "–"} | \`${s.command}\` |`,
-      );
-    }
-    push("");
+    push("## Start-up", "", "From spawn to the first 200 answer to a valid token (polling every 5 ms).", "", ...table(
+      ["configuration", "median ms", "launches ms", "RSS after first answer", "command"],
+      results.startup.map((s) => [
+        s.name, s.skipped ? `skipped: ${s.skipped}` : s.medianMs,
+        `${s.launchesMs.join(", ")}${s.firstLaunchMs !== undefined ? ` (first launch, creating the data directory: ${s.firstLaunchMs})` : ""}`,
+        s.rssMb ? `${s.rssMb} MB` : "–", `\`${s.command}\``,
+      ]),
+    ), "");
   }
 
   if (results.profiles !== undefined) push(renderProfiles(results.profiles));

@@ -21,3 +21,13 @@ export function kilo(value: number | undefined): string {
 export function range(s: Summary, format: (value: number) => string = fmt): string {
   return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
 }
+
+/** A table row: `| a | b |`, an empty cell as `| |`. */
+export function row(cells: readonly (string | number)[]): string {
+  return `|${cells.map((cell) => (cell === "" ? " " : ` ${cell} `)).join("|")}|`;
+}
+
+/** A markdown table: the header, its rule (the columns listed in `right` aligned right), then the rows. */
+export function table(head: readonly string[], rows: readonly (readonly (string | number)[])[], right: readonly number[] = []): string[] {
+  return [row(head), `|${head.map((_, i) => (right.includes(i) ? "---:" : "---")).join("|")}|`, ...rows.map(row)];
+}
