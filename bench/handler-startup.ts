@@ -7,7 +7,7 @@
  */
 import { rmSync } from "node:fs";
 import { envNumber, ROOT } from "./_harness/context.ts";
-import { launchServer, runCommand, type ServerEnv } from "./_harness/servers.ts";
+import { launchServer, poll, runCommand, type ServerEnv } from "./_harness/servers.ts";
 import { median, round } from "./_harness/stats.ts";
 import { hs256Signer, randomSecret, signMany } from "./_harness/tokens.ts";
 import { rssMb } from "./_harness/usage.ts";
@@ -32,14 +32,14 @@ async function launch(env: ServerEnv, token: string): Promise<{ ms: number; rss:
   const started = performance.now();
   const server = await launchServer(runCommand("node", "mod.ts"), env);
   try {
-    while (performance.now() < started + 60_000 && server.child.exitCode === null) {
+    const answered = await poll(async () => {
+      if (server.child.exitCode !== null) return false;
       const response = await fetch(`${server.url}/api/v1/workspaces`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
       await response?.arrayBuffer();
-      if (response?.status === 200) return { ms: Math.round(performance.now() - started), rss: rssMb(server.child.pid) ?? 0 };
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    const why = server.child.exitCode === null ? "did not answer 200 in 60 s" : `exited with ${server.child.exitCode}`;
-    throw new Error(`the standalone server ${why}:\n${server.output()}`);
+      return response?.status === 200 ? true : undefined;
+    }, 5, 60_000);
+    if (answered === true) return { ms: Math.round(performance.now() - started), rss: rssMb(server.child.pid) ?? 0 };
+    throw new Error(`the standalone server ${answered === false ? `exited with ${server.child.exitCode}` : "did not answer 200 in 60 s"}:\n${server.output()}`);
   } finally {
     await server.stop();
   }

@@ -40,7 +40,7 @@ import {
   tokenFile,
 } from "./_harness/load.ts";
 import { toolVersion } from "./_harness/machine.ts";
-import { type Runtime, RUNTIMES, runCommand, type Server, startServer } from "./_harness/servers.ts";
+import { poll, type Runtime, RUNTIMES, runCommand, type Server, startServer } from "./_harness/servers.ts";
 import { round } from "./_harness/stats.ts";
 import { closedLoops } from "./_harness/timing.ts";
 import { signMany } from "./_harness/tokens.ts";
@@ -262,22 +262,21 @@ export async function runHandlerBench(options: HandlerBenchOptions): Promise<Han
 class NotReady extends Error {}
 
 /** Waits until the standalone server answers 200 and lists all 5,000 memberships of the heavy user. */
-async function ready(url: string, token: string, largeToken: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
+async function ready(url: string, token: string, largeToken: string): Promise<void> {
   const get = (bearer: string) => fetch(`${url}${REQUEST.path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(60_000) });
   let last = "";
-  while (performance.now() < deadline) {
+  const answered = await poll(async () => {
     const response = await get(token).catch((error: unknown) => String(error));
-    if (typeof response !== "string" && response.status === 200) {
-      // An empty listing would measure nothing: the seeded user must see all 5,000.
-      const listed = ((await (await get(largeToken)).json()) as { data?: unknown[] }).data?.length ?? 0;
-      if (listed === 5000) return;
-      throw new NotReady(`the listing gave ${listed} of the 5,000 memberships of ${BENCH_USERS[5000]}: the database is not as npm run bench:seed leaves it`);
-    }
+    if (typeof response !== "string" && response.status === 200) return true;
     last = typeof response === "string" ? response : `${response.status} ${(await response.text()).slice(0, 120)}`;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    return undefined;
+  }, 500, 180_000);
+  if (answered === undefined) throw new NotReady(`the standalone server never answered 200 (last: ${last})`);
+  // An empty listing would measure nothing: the seeded user must see all 5,000.
+  const listed = ((await (await get(largeToken)).json()) as { data?: unknown[] }).data?.length ?? 0;
+  if (listed !== 5000) {
+    throw new NotReady(`the listing gave ${listed} of the 5,000 memberships of ${BENCH_USERS[5000]}: the database is not as npm run bench:seed leaves it`);
   }
-  throw new NotReady(`the standalone server never answered 200 (last: ${last})`);
 }
 
 /** The database's own floor for (c): the listing from postgres.js in closed loops, no HTTP, the standalone server's pool. */

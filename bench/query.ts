@@ -46,17 +46,11 @@ import {
 } from "./query-report.ts";
 import type { SeedSummary } from "./seed.ts";
 
-/** Options of {@link runQueryBench}; every field has a default. */
+/** Options of {@link runQueryBench}; the rest comes from the environment (see the module documentation). */
 export interface QueryBenchOptions {
+  /** Default `DATABASE_URL`, else the `npm run bench:seed` database. */
   readonly databaseUrl?: string;
-  readonly rounds?: number;
-  readonly slotMs?: number;
-  readonly concurrency?: readonly number[];
-  readonly counts?: readonly MembershipCount[];
-  /** pgbench's path, or `"none"`. */
-  readonly pgbench?: string;
-  readonly pgbenchSeconds?: number;
-  readonly pgbenchRounds?: number;
+  /** Progress lines (default to stdout). */
   readonly log?: (line: string) => void;
   /** Write the results file and the plot into `bench/results/`. Default `true`. */
   readonly write?: boolean;
@@ -107,10 +101,11 @@ async function overhead(sql: postgres.Sql, counts: readonly MembershipCount[]): 
  */
 export async function runQueryBench(options: QueryBenchOptions = {}): Promise<QueryBenchResults> {
   const startedAt = new Date();
-  const { log: progress = log, concurrency = [1, 16], counts = MEMBERSHIP_COUNTS } = options;
-  const url = options.databaseUrl ?? databaseUrl();
-  const rounds = options.rounds ?? envNumber("QUERY_ROUNDS", 6);
-  const slotMs = options.slotMs ?? envNumber("QUERY_SLOT_MS", 400);
+  const { databaseUrl: url = databaseUrl(), log: progress = log } = options;
+  const rounds = envNumber("QUERY_ROUNDS", 6);
+  const slotMs = envNumber("QUERY_SLOT_MS", 400);
+  const concurrency = [1, 16];
+  const counts = MEMBERSHIP_COUNTS;
   const loadAverageAtStart = loadAverage();
 
   const sql = postgres(url, CLIENT_OPTIONS);
@@ -182,12 +177,11 @@ export async function runQueryBench(options: QueryBenchOptions = {}): Promise<Qu
     progress("repository overhead in process");
     const overheadResults = await overhead(sql, counts);
 
-    const pgbenchPath = findPgbench(options.pgbench ?? process.env.PGBENCH);
+    const pgbenchPath = findPgbench(process.env.PGBENCH);
     let pgbench: QueryBenchResults["pgbench"] = { skipped: "pgbench is not installed (set PGBENCH to its path)" };
     if (pgbenchPath !== undefined) {
       progress(`pgbench (${pgbenchPath})`);
-      const seconds = options.pgbenchSeconds ?? envNumber("PGBENCH_SECONDS", 4);
-      pgbench = await runPgbench(pgbenchPath, url, seconds, options.pgbenchRounds ?? envNumber("PGBENCH_ROUNDS", 3), progress)
+      pgbench = await runPgbench(pgbenchPath, url, envNumber("PGBENCH_SECONDS", 4), envNumber("PGBENCH_ROUNDS", 3), progress)
         .catch((error: unknown) => ({ skipped: `pgbench failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` }));
     }
 

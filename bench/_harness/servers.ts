@@ -96,16 +96,20 @@ export async function launchServer(command: readonly string[], env: ServerEnv): 
 /** Spawns a server and resolves once it prints `listening`; rejects when it exits first or takes longer than `timeoutMs`. */
 export async function startServer(command: readonly string[], env: ServerEnv, timeoutMs = 60_000): Promise<Server> {
   const server = await launchServer(command, env);
-  const started = performance.now();
-  while (!/listening/.test(server.output())) {
-    const why = server.child.exitCode !== null ? `exited with ${server.child.exitCode}` : performance.now() - started > timeoutMs ? "did not start" : "";
-    if (why !== "") {
-      await server.stop();
-      throw new Error(`${command.join(" ")} ${why}:\n${server.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const listening = await poll(() => (/listening/.test(server.output()) ? true : server.child.exitCode !== null ? false : undefined), 20, timeoutMs);
+  if (listening === true) return server;
+  await server.stop();
+  throw new Error(`${command.join(" ")} ${listening === false ? `exited with ${server.child.exitCode}` : "did not start"}:\n${server.output()}`);
+}
+
+/** Calls `attempt` every `everyMs` until it gives a value other than undefined, or `timeoutMs` have passed (then undefined). */
+export async function poll<T>(attempt: () => T | undefined | Promise<T | undefined>, everyMs: number, timeoutMs: number): Promise<T | undefined> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const result = await attempt();
+    if (result !== undefined || performance.now() >= deadline) return result;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  return server;
 }
 
 /** Sends SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
