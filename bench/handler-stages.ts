@@ -1,9 +1,10 @@
 /**
  * The in-process cost per call of each stage of a request, on whichever
  * runtime runs this file: token verification (a fresh token, and one seen
- * before), Accept-Language negotiation, the envelope, JSON serialization,
- * and the whole handler call over an in-process repository of 10
- * workspaces, with and without the `Request`/`Response` objects around it.
+ * before), Accept-Language negotiation, the envelope, JSON serialization
+ * (`JSON.stringify`, and the handler's own JSON writer), and the whole
+ * handler call over an in-process repository of 10 workspaces, with and
+ * without the `Request`/`Response` objects around it.
  *
  * Each stage runs in rounds of a fixed number of calls after a warm-up; the
  * result is the median and the range of the rounds' nanoseconds per call.
@@ -16,7 +17,7 @@
  * @module
  */
 import { createVerifier, extractBearer, secretKeys } from "../lib/auth/mod.ts";
-import { systemSuccess, uptimerSuccess } from "../lib/envelope/mod.ts";
+import { systemSuccess, systemSuccessJson, uptimerSuccess } from "../lib/envelope/mod.ts";
 import { createWorkspacesHandler, type PlainRequest } from "../lib/handler/mod.ts";
 import { negotiateLocale } from "../lib/locale/mod.ts";
 import { currentRuntime } from "../lib/runtime/mod.ts";
@@ -93,6 +94,7 @@ export async function runStages(scale = 1): Promise<StageResult> {
   await add(measure("systemSuccess (10 rows)", "build the system dialect's envelope", n(50_000), () => systemSuccess(TEN_WORKSPACES, "en", now)));
   await add(measure("uptimerSuccess (10 rows)", "build the uptimer dialect's envelope", n(100_000), () => uptimerSuccess(TEN_WORKSPACES)));
   await add(measure("JSON.stringify (system, 10 rows)", `serialize the envelope (${text.length} bytes)`, n(50_000), () => JSON.stringify(body)));
+  await add(measure("systemSuccessJson (10 rows)", "the same text written straight from the rows, as the handler does", n(50_000), () => systemSuccessJson(TEN_WORKSPACES, "en", now)));
   await add(measure("answer (no Request/Response)", "the handler's work as the Node adapter calls it: route, auth, locale, repository, envelope, JSON", n(20_000), () => handler.answer(plain)));
   await add(measure("new Request", "what an adapter builds per request: URL, 4 headers, an abort signal", n(20_000), () =>
     new Request(URL, { headers: requestHeaders, signal: new AbortController().signal })));
