@@ -9,6 +9,7 @@
 import type { PGliteInterface, ParserOptions } from "@electric-sql/pglite";
 import type { WorkspaceMembership } from "./workspace.ts";
 import { LISTING_SQL } from "./_sql.ts";
+import { parseTimestamptz } from "./_timestamptz.ts";
 import { isUnavailableError } from "./is_unavailable_error.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
 
@@ -17,14 +18,14 @@ const INT4_OID = 23;
 const TIMESTAMPTZ_OID = 1184;
 
 /**
- * Parse the listing's non-text columns exactly as postgres.js does, so both
- * drivers return identical rows: PGlite alone would turn a timestamptz
- * `infinity` into the number `Infinity`, and an instance made with custom
- * `parsers` could change anything.
+ * Parse the listing's non-text columns exactly as `postgresRepository` has
+ * postgres.js do, so both drivers return identical rows: PGlite alone would
+ * turn a timestamptz `infinity` into the number `Infinity`, and an instance
+ * made with custom `parsers` could change anything.
  */
 const PARSERS: ParserOptions = {
   [INT4_OID]: (value: string): number => +value,
-  [TIMESTAMPTZ_OID]: (value: string): Date => new Date(value),
+  [TIMESTAMPTZ_OID]: parseTimestamptz,
 };
 
 /**

@@ -3,11 +3,12 @@
  *
  * @module
  */
-import type { Sql } from "postgres";
+import type { ParsedOptions, Sql } from "postgres";
 import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
 import { LISTING_SQL } from "./_sql.ts";
+import { parseTimestamptz } from "./_timestamptz.ts";
 import { isUnavailableError } from "./is_unavailable_error.ts";
 import { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
 import { applySchema } from "./schema.ts";
@@ -35,6 +36,9 @@ export interface PostgresRepositoryOptions {
   readonly applySchema?: boolean;
 }
 
+/** Postgres's type OID (`pg_type.oid`) of timestamptz. */
+const TIMESTAMPTZ_OID = 1184;
+
 const OPTIONS = v.strictObject({
   applySchema: v.optional(v.boolean("must be a boolean"), false),
 });
@@ -45,7 +49,12 @@ const OPTIONS = v.strictObject({
  * with `prepare: false`, as PgBouncer in transaction mode needs).
  *
  * Give it a client without column or value transforms: rows are returned as
- * postgres.js makes them, in a plain array.
+ * postgres.js makes them, in a plain array. It sets the client's parser of
+ * `timestamptz` (`sql.options.parsers[1184]`, for all the client's queries)
+ * to the one PGlite's repository uses: ordinary times give the `Date`
+ * postgres.js's `new Date(text)` gives, while `infinity`, `-infinity`,
+ * `BC` years and years 1–99, which that makes invalid or wrong, give a
+ * valid `Date` (see `formatSystemTime` for how they are written).
  *
  * @param sql A postgres.js client; its pool, timeouts
  *   (`connect_timeout`, `connection.statement_timeout`) and lifetime are
@@ -85,6 +94,11 @@ const OPTIONS = v.strictObject({
  */
 export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions = {}): WorkspaceRepository {
   const { applySchema: lazySchema } = parseOptions("postgresRepository", OPTIONS, options);
+  // postgres.js parses a column with the client's parser for its type OID,
+  // looked up when a statement is described; there is no per-query parser.
+  // A stand-in without options (a benchmark's) is left as it is.
+  const parsers = sql.options?.parsers as ParsedOptions["parsers"] | undefined;
+  if (parsers !== undefined) parsers[TIMESTAMPTZ_OID] = parseTimestamptz;
   // Dropped once the schema is in place: listings then skip even the await
   // of a settled promise.
   let ready = lazySchema ? once(() => applySchema((text) => sql.unsafe(text))) : undefined;
