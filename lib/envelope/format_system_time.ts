@@ -8,7 +8,17 @@
  * A time as the system dialect writes it: ISO 8601 in UTC with `Z`, to the
  * second (`2026-03-22T10:30:00Z`). Milliseconds are cut, never rounded, so a
  * time never moves into the next second. Years outside 0000–9999 take the
- * extended form `toISOString` writes (`+010000-01-01T00:00:00Z`).
+ * extended form `toISOString` writes, a sign and six digits
+ * (`+010000-01-01T00:00:00Z`); years before 1 AD count as ISO 8601 does,
+ * 1 BC being `0000` and 44 BC `-000043`.
+ *
+ * Every time Postgres stores is written so, in both drivers alike. Its
+ * `infinity` and `-infinity`, which JSON cannot state and no `Date` can
+ * hold, are read by the repositories as the last and the first instant a
+ * `Date` holds, and so written `+275760-09-13T00:00:00Z` and
+ * `-271821-04-20T00:00:00Z`: ISO 8601 still, and later and earlier than any
+ * other time, as in Postgres. A time past the last (Postgres goes on to
+ * 294276 AD) is written as `infinity` is.
  *
  * @param date The time.
  * @returns The text.
@@ -19,6 +29,9 @@
  * import assert from "node:assert/strict";
  * import { formatSystemTime } from "./format_system_time.ts";
  * assert.equal(formatSystemTime(new Date("2026-03-22T10:30:00.999Z")), "2026-03-22T10:30:00Z");
+ * assert.equal(formatSystemTime(new Date(8.64e15)), "+275760-09-13T00:00:00Z"); // infinity
+ * assert.equal(formatSystemTime(new Date(-8.64e15)), "-271821-04-20T00:00:00Z"); // -infinity
+ * assert.equal(formatSystemTime(new Date("-000043-03-15T12:00:00Z")), "-000043-03-15T12:00:00Z"); // 44 BC
  * assert.throws(() => formatSystemTime(new Date(Number.NaN)), RangeError);
  * ```
  */

@@ -20,3 +20,19 @@ t.test("formatSystemTime matches toISOString truncated to the second", async (t)
   t.equal(formatSystemTime(new Date("+010000-01-01T00:00:00Z")), "+010000-01-01T00:00:00Z");
   t.throws(() => formatSystemTime(new Date(Number.NaN)), RangeError);
 });
+
+t.test("formatSystemTime writes the times read for Postgres's infinities and far years as documented", async (t) => {
+  const cases: readonly (readonly [Date, string])[] = [
+    [new Date(8.64e15), "+275760-09-13T00:00:00Z"], // infinity, and any time past it
+    [new Date(-8.64e15), "-271821-04-20T00:00:00Z"], // -infinity
+    [new Date("+010000-01-01T00:00:00Z"), "+010000-01-01T00:00:00Z"],
+    [new Date("+275760-09-12T23:59:59.999Z"), "+275760-09-12T23:59:59Z"],
+    [new Date("9999-12-31T23:59:59.999Z"), "9999-12-31T23:59:59Z"],
+    [new Date("0000-01-01T00:00:00Z"), "0000-01-01T00:00:00Z"], // 1 BC
+    [new Date("-000001-12-31T23:59:59.999Z"), "-000001-12-31T23:59:59Z"], // 2 BC
+    [new Date("-000043-03-15T12:00:00Z"), "-000043-03-15T12:00:00Z"], // 44 BC
+    [new Date("-004713-11-24T00:00:00Z"), "-004713-11-24T00:00:00Z"], // Postgres's first day, 4714 BC
+    [new Date("0001-01-01T00:00:00Z"), "0001-01-01T00:00:00Z"],
+  ];
+  for (const [date, text] of cases) t.equal(formatSystemTime(date), text, text);
+});

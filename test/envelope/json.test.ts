@@ -56,6 +56,28 @@ t.test("systemSuccessJson and uptimerSuccessJson write what JSON.stringify write
   t.equal(uptimerSuccessJson([]), '{"result":[],"error":null,"meta":null}');
 });
 
+t.test("systemSuccessJson writes what systemSuccess does for infinities, BC and years past 9999", async (t) => {
+  // The times the repositories read for Postgres's -infinity and infinity,
+  // 44 BC, 1 BC, 1 AD and years 10000 and 275760.
+  const times = [-8.64e15, -63_517_780_800_000, -62_167_219_200_000, -62_135_596_800_000, 253_402_300_800_000,
+    8.64e15 - 1, 8.64e15];
+  const rows = times.map((ms, i) => row(300 + i, { createdAt: new Date(ms), updatedAt: new Date(-ms) }));
+  const written = times.map((ms) => systemSuccess([row(0, { createdAt: new Date(ms) })], "en", 0).data?.[0]?.createdAt);
+  t.strictSame(written, [
+    "-271821-04-20T00:00:00Z",
+    "-000043-03-15T12:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "0001-01-01T00:00:00Z",
+    "+010000-01-01T00:00:00Z",
+    "+275760-09-12T23:59:59Z",
+    "+275760-09-13T00:00:00Z",
+  ]);
+  for (const locale of LOCALES) {
+    t.equal(systemSuccessJson(rows, locale, 0), JSON.stringify(systemSuccess(rows, locale, 0)), locale);
+  }
+  t.equal(uptimerSuccessJson(rows), JSON.stringify(uptimerSuccess(rows)));
+});
+
 t.test("systemSuccessJson falls back to JSON.stringify for rows off their types", async (t) => {
   const odd: WorkspaceMembership[] = [
     row(1, { entityBizId: undefined as unknown as null }),
