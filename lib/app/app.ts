@@ -7,7 +7,7 @@
  */
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import postgres from "postgres";
-import { combineKeySets, jwksKeys, type KeySet, pemKeys, type RemoteKeySet, remoteJwksKeys, secretKeys } from "../auth/mod.ts";
+import { combineKeySets, jwksKeys, KeyError, type KeySet, pemKeys, type RemoteKeySet, remoteJwksKeys, secretKeys } from "../auth/mod.ts";
 import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandler } from "../handler/mod.ts";
 import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "../repository/mod.ts";
 import { DEMO_USER } from "../repository/demo.ts";
@@ -131,10 +131,14 @@ async function configuredKeys(config: ServerConfig, now: () => number): Promise<
   return { keys: sets.length === 1 ? sets[0]! : combineKeySets(...sets), remotes };
 }
 
-// The key functions' messages never contain key material.
+// Which other variable shares the blame, by the problem's code; the
+// details never contain key material.
 function keyProblem(variable: string, error: unknown): ConfigProblem {
-  if (!(error instanceof TypeError)) throw error;
-  return { variable, problem: error.message };
+  if (!(error instanceof KeyError)) throw error;
+  const withAlgorithm = variable === "JWT_PUBLIC_KEY" && (error.code === "rsa_without_alg" || error.code === "alg_mismatch");
+  return withAlgorithm
+    ? { variable, with: ["JWT_PUBLIC_KEY_ALG"], problem: `is not usable: ${error.detail}` }
+    : { variable, problem: `is not usable: ${error.detail}` };
 }
 
 interface Store {

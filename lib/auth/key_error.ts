@@ -106,6 +106,8 @@ export type KeyProblem = (typeof KEY_PROBLEMS)[number];
 export class KeyError extends TypeError {
   /** What is wrong, as a stable code. */
   readonly code: KeyProblem;
+  /** The message without the function's name, for a caller that names the input itself (such as a variable). */
+  readonly detail: string;
 
   /**
    * Makes the error; its message is `"<where>: <detail>"`.
@@ -117,5 +119,6 @@ export class KeyError extends TypeError {
   constructor(where: string, code: KeyProblem, detail: string) {
     super(`${where}: ${detail}`);
     this.code = code;
+    this.detail = detail;
   }
 }

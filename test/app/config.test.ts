@@ -9,6 +9,9 @@ const ed25519 = await generateTestKey("EdDSA", { kid: "ed-1" });
 const rs256 = await generateTestKey("RS256", { kid: "rs-1" });
 const ES256_PEM = es256.pem;
 const JWKS_TEXT = JSON.stringify(jwks(ed25519, rs256));
+// A Postgres URL nobody listens on: postgres.js connects lazily, and these
+// requests are all refused before the database.
+const NO_DATABASE = "postgres://lobby@127.0.0.1:1/none";
 
 t.test("configFromEnvironment: defaults with an empty environment", async (t) => {
   t.same(configFromEnvironment({}), {
@@ -185,36 +188,77 @@ t.test("configFromEnvironment: port bounds", async (t) => {
   t.throws(() => configFromEnvironment({ PORT: "1e3" }), /PORT/);
 });
 
-t.test("configFromEnvironment: JWT_PUBLIC_KEY and JWT_PUBLIC_KEY_ALG", async (t) => {
+// Keys are imported once, by the app: what is wrong with one is found there,
+// as a ConfigError naming its variable.
+async function keyLines(env: Record<string, string>): Promise<readonly string[]> {
+  try {
+    const app = await createStandaloneApp(configFromEnvironment({ DATABASE_URL: NO_DATABASE, ...env }), { now: Date.now, log: () => {} });
+    await app.close();
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.lines;
+  }
+}
+
+t.test("JWT_PUBLIC_KEY and JWT_PUBLIC_KEY_ALG", async (t) => {
   t.equal(configFromEnvironment({ JWT_PUBLIC_KEY: ES256_PEM }).publicKeyAlg, undefined, "EC: the algorithm is derived later");
   t.equal(configFromEnvironment({ JWT_PUBLIC_KEY: rs256.pem, JWT_PUBLIC_KEY_ALG: "PS256" }).publicKeyAlg, "PS256");
   const escaped = ES256_PEM.replace(/\n/g, "\\n");
   t.equal(configFromEnvironment({ JWT_PUBLIC_KEY: escaped }).publicKey, escaped, "a one-line PEM with \\n is accepted");
+  t.strictSame(await keyLines({ JWT_PUBLIC_KEY: escaped }), [], "and imports");
   const body = rs256.pem.split("\n")[1]!.slice(0, 24);
   const cases: Array<[Record<string, string>, RegExp]> = [
-    [{ JWT_PUBLIC_KEY: rs256.pem }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) holds an RSA key: its algorithm must be given/],
-    [{ JWT_PUBLIC_KEY: rs256.pem, JWT_PUBLIC_KEY_ALG: "ES256" }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) holds an RSA key, which cannot verify ES256$/],
-    [{ JWT_PUBLIC_KEY: ES256_PEM, JWT_PUBLIC_KEY_ALG: "ES384" }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) holds an EC P-256 key, which verifies ES256, not ES384$/],
-    [{ JWT_PUBLIC_KEY: ES256_PEM, JWT_PUBLIC_KEY_ALG: "HS256" }, /^JWT_PUBLIC_KEY_ALG must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA \(got "HS256"\)$/],
-    [{ JWT_PUBLIC_KEY_ALG: "RS256" }, /^JWT_PUBLIC_KEY_ALG is set without JWT_PUBLIC_KEY$/],
-    [{ JWT_PUBLIC_KEY: rs256.pem.replace(/PUBLIC KEY/g, "PRIVATE KEY") }, /^JWT_PUBLIC_KEY holds a private key/],
-    [{ JWT_PUBLIC_KEY: body }, /^JWT_PUBLIC_KEY must contain a -----BEGIN PUBLIC KEY----- block$/],
+    [{ JWT_PUBLIC_KEY: rs256.pem }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) is not usable: the PEM text holds an RSA key: its algorithm must be given/],
+    [{ JWT_PUBLIC_KEY: rs256.pem, JWT_PUBLIC_KEY_ALG: "ES256" }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) is not usable: the PEM text holds an RSA key, which cannot verify ES256$/],
+    [{ JWT_PUBLIC_KEY: ES256_PEM, JWT_PUBLIC_KEY_ALG: "ES384" }, /^JWT_PUBLIC_KEY \(with JWT_PUBLIC_KEY_ALG\) is not usable: the PEM text holds an EC P-256 key, which verifies ES256, not ES384$/],
+    [{ JWT_PUBLIC_KEY: rs256.pem.replace(/PUBLIC KEY/g, "PRIVATE KEY") }, /^JWT_PUBLIC_KEY is not usable: the PEM text holds a private key/],
+    [{ JWT_PUBLIC_KEY: body }, /^JWT_PUBLIC_KEY is not usable: the PEM text must contain a -----BEGIN PUBLIC KEY----- block$/],
   ];
   for (const [env, message] of cases) {
+    const lines = await keyLines(env);
+    t.equal(lines.length, 1, JSON.stringify(Object.keys(env)));
+    t.match(lines[0], message);
+    t.notOk(lines.join("\n").includes(body), "the key is never echoed");
+  }
+  const formats: Array<[Record<string, string>, RegExp]> = [
+    [{ JWT_PUBLIC_KEY: ES256_PEM, JWT_PUBLIC_KEY_ALG: "HS256" }, /^JWT_PUBLIC_KEY_ALG must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA \(got "HS256"\)$/],
+    [{ JWT_PUBLIC_KEY_ALG: "RS256" }, /^JWT_PUBLIC_KEY_ALG is set without JWT_PUBLIC_KEY$/],
+  ];
+  for (const [env, message] of formats) {
     const error = t.throws(() => configFromEnvironment(env)) as ConfigError;
-    t.equal(error.problems.length, 1, JSON.stringify(Object.keys(env)));
-    t.match(error.problems[0], message);
-    t.notOk(error.message.includes(body), "the key is never echoed");
+    t.equal(error.lines.length, 1, JSON.stringify(Object.keys(env)));
+    t.match(error.lines[0], message);
   }
 });
 
-t.test("configFromEnvironment: JWT_JWKS, JWT_JWKS_URL and the JWKS cache bounds", async (t) => {
+t.test("JWT_JWKS is imported once, by the app", async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ["{not json", /^JWT_JWKS is not usable: the JWK Set is not valid JSON$/],
+    ["[]", /^JWT_JWKS is not usable: a JWK Set must be a JSON object with a keys array$/],
+    ["null", /^JWT_JWKS is not usable: a JWK Set must be a JSON object with a keys array$/],
+    ['{"keys":{}}', /^JWT_JWKS is not usable: a JWK Set must be a JSON object with a keys array$/],
+    ['{"keys":[{"kty":"oct","k":"c2VjcmV0LXNlY3JldA"}]}', /^JWT_JWKS is not usable: the JWK Set has no usable public signature key/],
+  ];
+  for (const [jwks, message] of cases) {
+    const lines = await keyLines({ JWT_JWKS: jwks });
+    t.equal(lines.length, 1, jwks);
+    t.match(lines[0], message);
+  }
+  const mixed = JSON.stringify({ keys: [{ kty: "oct", k: "c2VjcmV0" }, ed25519.jwk] });
+  t.strictSame(await keyLines({ JWT_JWKS: mixed }), [], "unusable entries beside a usable one are fine");
+  t.strictSame(
+    await keyLines({ JWT_JWKS: "[]", JWT_PUBLIC_KEY: rs256.pem }),
+    [
+      "JWT_PUBLIC_KEY (with JWT_PUBLIC_KEY_ALG) is not usable: the PEM text holds an RSA key: its algorithm must be given (RS256…PS512)",
+      "JWT_JWKS is not usable: a JWK Set must be a JSON object with a keys array",
+    ],
+    "every key problem is listed at once",
+  );
+});
+
+t.test("configFromEnvironment: JWT_JWKS_URL and the JWKS cache bounds", async (t) => {
   const cases: Array<[Record<string, string>, RegExp]> = [
-    [{ JWT_JWKS: "{not json" }, /^JWT_JWKS is not valid JSON$/],
-    [{ JWT_JWKS: "[]" }, /^JWT_JWKS must be a JSON object with a keys array$/],
-    [{ JWT_JWKS: "null" }, /^JWT_JWKS must be a JSON object with a keys array$/],
-    [{ JWT_JWKS: '{"keys":{}}' }, /^JWT_JWKS must be a JSON object with a keys array$/],
-    [{ JWT_JWKS: '{"keys":[{"kty":"oct","k":"c2VjcmV0LXNlY3JldA"}]}' }, /^JWT_JWKS has no usable public signature key/],
     [{ JWT_JWKS_URL: "http://id.example/jwks?token=hunter2" }, /^JWT_JWKS_URL must be an https:\/\/ URL \(http:\/\/ only for localhost\)$/],
     [{ JWT_JWKS_URL: "id.example/jwks" }, /^JWT_JWKS_URL must be an https:\/\/ URL/],
     [{ JWT_JWKS_MIN_AGE: "600", JWT_JWKS_MAX_AGE: "60" }, /^JWT_JWKS_MAX_AGE must not be below JWT_JWKS_MIN_AGE$/],
@@ -225,18 +269,13 @@ t.test("configFromEnvironment: JWT_JWKS, JWT_JWKS_URL and the JWKS cache bounds"
   ];
   for (const [env, message] of cases) {
     const error = t.throws(() => configFromEnvironment(env)) as ConfigError;
-    t.equal(error.problems.length, 1, JSON.stringify(env).slice(0, 60));
-    t.match(error.problems[0], message);
+    t.equal(error.lines.length, 1, JSON.stringify(env).slice(0, 60));
+    t.match(error.lines[0], message);
     t.notOk(error.message.includes("hunter2"), "a URL (it may carry credentials) is never echoed");
   }
   t.equal(configFromEnvironment({ JWT_JWKS_URL: "http://127.0.0.1:9999/jwks" }).jwksUrl, "http://127.0.0.1:9999/jwks", "http on loopback");
-  const mixed = JSON.stringify({ keys: [{ kty: "oct", k: "c2VjcmV0" }, ed25519.jwk] });
-  t.equal(configFromEnvironment({ JWT_JWKS: mixed }).jwks, mixed, "unusable entries beside a usable one are fine");
 });
 
-// A Postgres URL nobody listens on: postgres.js connects lazily, and these
-// requests are all refused before the database.
-const NO_DATABASE = "postgres://lobby@127.0.0.1:1/none";
 const NOW_S = Math.floor(Date.now() / 1000);
 
 t.test("createStandaloneApp uses every configured key source at once, and no demo mode", async (t) => {
@@ -315,11 +354,11 @@ t.test("createStandaloneApp names the variable of a key Web Crypto refuses, with
     now: () => NOW_S * 1000,
   }).then(() => null, (caught: unknown) => caught as ConfigError);
   t.type(error, ConfigError);
-  t.strictSame(error?.problems, ["JWT_PUBLIC_KEY Web Crypto refused the ES256 key"]);
+  t.strictSame(error?.lines, ["JWT_PUBLIC_KEY is not usable: Web Crypto refused the ES256 key"]);
   t.notOk(error?.message.includes(pem.split("\n")[1]!.slice(0, 20)));
   const jwksError = await createStandaloneApp(
     configFromEnvironment({ DATABASE_URL: NO_DATABASE, JWT_JWKS: JSON.stringify({ keys: [{ ...es256.jwk, y: es256.jwk.x }] }) }),
     { now: () => NOW_S * 1000 },
   ).then(() => null, (caught: unknown) => caught as ConfigError);
-  t.strictSame(jwksError?.problems, ["JWT_JWKS the JWK Set has no usable public signature key"]);
+  t.strictSame(jwksError?.lines, ["JWT_JWKS is not usable: the JWK Set has no usable public signature key"]);
 });
