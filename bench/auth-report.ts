@@ -8,6 +8,7 @@
 import type { Machine } from "./_harness/machine.ts";
 import { table } from "./_harness/markdown.ts";
 import { median, ratios } from "./_harness/stats.ts";
+import { keptPrimitivesSection } from "./auth-kept-primitives.ts";
 
 /** One algorithm's measurements: per-verification microseconds, one value per round. */
 export interface AuthAlgorithmResult {
@@ -74,5 +75,6 @@ export function renderAuthReport(results: AuthBenchResults, headingLevel = 2): s
     "",
     `Machine: ${results.machine.nproc} cores (${results.machine.cpu}), load average ${results.machine.loadAverage.join(" / ")} at the start and ${results.machine.loadAverageAtEnd.join(" / ")} at the end (1 / 5 / 15 min): other benchmarks ran at the same time. Compare the ratios, not absolute numbers across runs.`,
     "",
+    ...keptPrimitivesSection(headingLevel),
   ].join("\n");
 }
