@@ -112,7 +112,7 @@ const pglite: Driver = {
       await tx.query("SELECT set_config('TimeZone', $1, true)", [zone]);
       return (await tx.query<Record<string, unknown>>(text, [...params])).rows;
     }),
-  // PGlite has one session.
+  // PGlite has one session: its time zone changes for all that follows.
   repository: async (zone) => {
     await embedded.query("SELECT set_config('TimeZone', $1, false)", [zone]);
     return pgliteRepository(embedded);
@@ -170,39 +170,31 @@ t.test("parseTimestamptz reads what each driver's Postgres writes, in any sessio
 // ---------------------------------------------------------------------------
 // Repository and handler, on both drivers.
 
-// Workspaces with the times other systems may write, and the user of all of
-// them. ws_zz_beyond sorts before the infinities though it is written as
-// infinity is: the listing keeps Postgres's order.
-const SEED_SQL = `
-INSERT INTO institutions (biz_id, name) VALUES ('INST_T', 'Times');
+// Workspaces with the times other systems may write, in listing order:
+// bizId, created_at and updated_at as written, then as the system dialect
+// writes them. ws_zz_beyond sorts before the infinities though it is written
+// as infinity is: the listing keeps Postgres's order.
+const TIMES: readonly (readonly [string, string, string, string, string])[] = [
+  ["ws_since_ever", "-infinity", "2026-03-22 10:30:00+00", "-271821-04-20T00:00:00Z", "2026-03-22T10:30:00Z"],
+  ["ws_first_day", "4714-11-24 00:00:00+00 BC", "0001-01-01 00:00:00.999+00", "-004713-11-24T00:00:00Z", "0001-01-01T00:00:00Z"],
+  ["ws_ides", "0044-03-15 12:00:00+00 BC", "0001-01-01 00:00:00+00 BC", "-000043-03-15T12:00:00Z", "0000-01-01T00:00:00Z"],
+  ["ws_year_one", "0001-01-01 00:00:00+00", "0099-12-31 23:59:59.999999+00", "0001-01-01T00:00:00Z", "0099-12-31T23:59:59Z"],
+  ["ws_lmt", "1800-01-01 00:00:00+00", "1800-01-01 00:00:00+00", "1800-01-01T00:00:00Z", "1800-01-01T00:00:00Z"],
+  ["ws_updated_forever", "2026-03-22 10:30:00+00", "infinity", "2026-03-22T10:30:00Z", "+275760-09-13T00:00:00Z"],
+  ["ws_far", "10000-01-01 00:00:00+00", "275760-09-12 23:59:59.999+00", "+010000-01-01T00:00:00Z", "+275760-09-12T23:59:59Z"],
+  ["ws_zz_beyond", "294276-12-31 23:59:59.999999+00", "275760-09-13 00:00:00.001+00", "+275760-09-13T00:00:00Z", "+275760-09-13T00:00:00Z"],
+  ["ws_forever_a", "infinity", "-infinity", "+275760-09-13T00:00:00Z", "-271821-04-20T00:00:00Z"],
+  ["ws_forever_b", "infinity", "infinity", "+275760-09-13T00:00:00Z", "+275760-09-13T00:00:00Z"],
+];
+
+/** TIMES written in reverse, and every workspace given to {@link USER}. */
+const SEED_SQL = `INSERT INTO institutions (biz_id, name) VALUES ('INST_T', 'Times');
 INSERT INTO workspaces (biz_id, institution_biz_id, name, created_at, updated_at) VALUES
-  ('ws_updated_forever', 'INST_T', 'Updated forever', '2026-03-22 10:30:00+00', 'infinity'),
-  ('ws_since_ever', 'INST_T', 'Since ever', '-infinity', '2026-03-22 10:30:00+00'),
-  ('ws_ides', 'INST_T', 'Ides of March', '0044-03-15 12:00:00+00 BC', '0001-01-01 00:00:00+00 BC'),
-  ('ws_first_day', 'INST_T', 'First day', '4714-11-24 00:00:00+00 BC', '0001-01-01 00:00:00.999+00'),
-  ('ws_year_one', 'INST_T', 'Year one', '0001-01-01 00:00:00+00', '0099-12-31 23:59:59.999999+00'),
-  ('ws_lmt', 'INST_T', 'Local mean time', '1800-01-01 00:00:00+00', '1800-01-01 00:00:00+00'),
-  ('ws_far', 'INST_T', 'Far', '10000-01-01 00:00:00+00', '275760-09-12 23:59:59.999+00'),
-  ('ws_zz_beyond', 'INST_T', 'Beyond', '294276-12-31 23:59:59.999999+00', '275760-09-13 00:00:00.001+00'),
-  ('ws_forever_b', 'INST_T', 'Forever B', 'infinity', 'infinity'),
-  ('ws_forever_a', 'INST_T', 'Forever A', 'infinity', '-infinity');
-INSERT INTO workspace_members (user_id, workspace_id, role)
-  SELECT '${USER}', id, CASE WHEN biz_id = 'ws_since_ever' THEN 'owner' ELSE 'member' END FROM workspaces;
-`;
+${[...TIMES].reverse().map(([bizId, created, updated]) => `('${bizId}', 'INST_T', '${bizId}', '${created}', '${updated}')`).join(",\n")};
+INSERT INTO workspace_members (user_id, workspace_id, role) SELECT '${USER}', id, 'member' FROM workspaces`;
 
 /** The listing: bizId, createdAt and updatedAt as the system dialect writes them, in order. */
-const LISTED: readonly (readonly [string, string, string])[] = [
-  ["ws_since_ever", "-271821-04-20T00:00:00Z", "2026-03-22T10:30:00Z"],
-  ["ws_first_day", "-004713-11-24T00:00:00Z", "0001-01-01T00:00:00Z"],
-  ["ws_ides", "-000043-03-15T12:00:00Z", "0000-01-01T00:00:00Z"],
-  ["ws_year_one", "0001-01-01T00:00:00Z", "0099-12-31T23:59:59Z"],
-  ["ws_lmt", "1800-01-01T00:00:00Z", "1800-01-01T00:00:00Z"],
-  ["ws_updated_forever", "2026-03-22T10:30:00Z", "+275760-09-13T00:00:00Z"],
-  ["ws_far", "+010000-01-01T00:00:00Z", "+275760-09-12T23:59:59Z"],
-  ["ws_zz_beyond", "+275760-09-13T00:00:00Z", "+275760-09-13T00:00:00Z"],
-  ["ws_forever_a", "+275760-09-13T00:00:00Z", "-271821-04-20T00:00:00Z"],
-  ["ws_forever_b", "+275760-09-13T00:00:00Z", "+275760-09-13T00:00:00Z"],
-];
+const LISTED = TIMES.map(([bizId, , , createdAt, updatedAt]) => [bizId, createdAt, updatedAt]);
 
 /** Each driver's rows and bodies, compared across drivers at the end. */
 const seen = new Map<string, { rows: readonly WorkspaceMembership[]; system: string; uptimer: string }>();
@@ -225,7 +217,7 @@ for (const driver of drivers) {
       const zoned = await (await driver.repository(zone)).listForUser(USER);
       t.strictSame(zoned, rows, `session time zone ${zone}`);
     }
-    if (driver === pglite) await driver.repository("UTC");
+    if (driver === pglite) await driver.repository("UTC"); // its one session back to UTC
 
     const handler = createWorkspacesHandler({
       repository,
