@@ -26,7 +26,7 @@
 export { isUnavailableError } from "./is_unavailable_error.ts";
 export { pgliteRepository } from "./pglite.ts";
 export { postgresRepository, type PostgresRepositoryOptions } from "./postgres.ts";
-export { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
+export { type ListOptions, type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
 export { applySchema, SCHEMA_SQL, SCHEMA_STEPS, type SqlRunner } from "./schema.ts";
 export {
   kindCode,

@@ -10,8 +10,9 @@ import type { PGliteInterface, ParserOptions } from "@electric-sql/pglite";
 import type { WorkspaceMembership } from "./workspace.ts";
 import { LISTING_SQL } from "./_sql.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
-import { isUnavailableError } from "./is_unavailable_error.ts";
-import { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
+import { Breaker } from "./_breaker.ts";
+import { RepositoryEvents } from "./_events.ts";
+import { type ListOptions, type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
 
 /** Postgres type OIDs (`pg_type.oid`) of the listing's non-text columns. */
 const INT4_OID = 23;
@@ -31,13 +32,19 @@ const PARSERS: ParserOptions = {
 /**
  * A {@link WorkspaceRepository} over a PGlite database (or anything with
  * its interface, such as a `PGliteWorker`), running the same listing query
- * as `postgresRepository` and returning identical rows.
+ * as `postgresRepository` and returning identical rows, with the same
+ * bounds: at most 8 listings sent to PGlite at once and 200 waiting (a
+ * listing whose `signal` aborts while it waits is never sent), the closed
+ * database an outage, and other errors reported once per distinct error
+ * per minute to `watch`.
  *
  * @param db An open PGlite database holding the schema (`applySchema`); its
  *   lifetime is the caller's.
  * @returns The repository. `listForUser` rejects with
  *   {@link RepositoryUnavailableError} once `db` is closed (a server
- *   shutting down answers 503), and with PGlite's error otherwise.
+ *   shutting down answers 503) or when too many listings wait, with
+ *   `options.signal`'s reason once it aborts, and with PGlite's error
+ *   otherwise.
  *
  * @example
  * ```ts
@@ -64,14 +71,19 @@ const PARSERS: ParserOptions = {
  * ```
  */
 export function pgliteRepository(db: PGliteInterface): WorkspaceRepository {
+  const events = new RepositoryEvents();
+  const breaker = new Breaker({ maxRunning: 8, maxWaiting: 200, events });
+  async function list(userId: string): Promise<readonly WorkspaceMembership[]> {
+    try {
+      const result = await db.query<WorkspaceMembership>(LISTING_SQL, [userId], { parsers: PARSERS });
+      return result.rows;
+    } catch (error) {
+      if (!db.closed) throw error;
+      throw new RepositoryUnavailableError({ cause: Object.assign(new Error("The embedded database is closed", { cause: error }), { code: "CONNECTION_ENDED" }) });
+    }
+  }
   return {
-    async listForUser(userId: string): Promise<readonly WorkspaceMembership[]> {
-      try {
-        const result = await db.query<WorkspaceMembership>(LISTING_SQL, [userId], { parsers: PARSERS });
-        return result.rows;
-      } catch (error) {
-        throw db.closed || isUnavailableError(error) ? new RepositoryUnavailableError({ cause: error }) : error;
-      }
-    },
+    listForUser: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => list(userId)),
+    watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),
   };
 }

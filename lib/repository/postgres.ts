@@ -9,8 +9,9 @@ import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
 import { LISTING_SQL } from "./_sql.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
-import { isUnavailableError } from "./is_unavailable_error.ts";
-import { RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
+import { Breaker } from "./_breaker.ts";
+import { RepositoryEvents } from "./_events.ts";
+import type { ListOptions, RepositoryEvent, WorkspaceRepository } from "./repository.ts";
 import { applySchema } from "./schema.ts";
 
 /**
@@ -34,14 +35,43 @@ export interface PostgresRepositoryOptions {
    * Default `false`.
    */
   readonly applySchema?: boolean;
+  /**
+   * How many listings may be with postgres.js at once; the others wait in
+   * the repository's own queue, where a listing whose caller gave up is
+   * dropped before it is sent. Default: twice the client's `max`
+   * connections.
+   */
+  readonly maxRunning?: number;
+  /**
+   * How many listings may wait for one of those places; beyond it a
+   * listing is refused at once (`RepositoryUnavailableError`) rather
+   * than queued behind a database that cannot keep up. Default: ten times
+   * the client's `max` connections.
+   */
+  readonly maxWaiting?: number;
 }
 
 /** Postgres's type OID (`pg_type.oid`) of timestamptz. */
 const TIMESTAMPTZ_OID = 1184;
 
+const count = (most: number) =>
+  v.optional(
+    v.pipe(
+      v.number("must be a number"),
+      v.integer("must be an integer"),
+      v.minValue(1, `must be from 1 to ${most}`),
+      v.maxValue(most, `must be from 1 to ${most}`),
+    ),
+  );
+
 const OPTIONS = v.strictObject({
   applySchema: v.optional(v.boolean("must be a boolean"), false),
+  maxRunning: count(10_000),
+  maxWaiting: count(1_000_000),
 });
+
+/** postgres.js's own default pool size. */
+const DEFAULT_POOL = 10;
 
 /**
  * A {@link WorkspaceRepository} over a postgres.js client, running the
@@ -56,15 +86,38 @@ const OPTIONS = v.strictObject({
  * `BC` years and years 1–99, which that makes invalid or wrong, give a
  * valid `Date` (see `formatSystemTime` for how they are written).
  *
+ * It fails safe when the database does not answer. At most `maxRunning`
+ * listings are sent at once and `maxWaiting` more wait in the
+ * repository's queue; a listing whose `signal` aborts while it waits is
+ * never sent (one already sent is left to the server's
+ * `statement_timeout`: postgres.js's own `cancel()` is not safe to use
+ * there). Once a listing finds the server unreachable, or passes its
+ * caller's deadline with nothing heard from the server, the database is
+ * down: listings are refused at once with `RepositoryUnavailableError`,
+ * except one at a time that tries the server, until the server answers
+ * again. `watch` hears of it once when the outage starts and once when it
+ * ends; other errors once per distinct error per minute (see
+ * {@link RepositoryEvent}). A wrong database name (`3D000`), a bad
+ * password or a missing table are configuration errors, not outages: they
+ * reject with the driver's error.
+ *
+ * How fast a dead server is noticed and a returning one found again is up
+ * to the client: give it a short `connect_timeout` and a `backoff` of well
+ * under a second (postgres.js's default grows to 20 s between connection
+ * attempts), and a `connection.statement_timeout` no longer than the
+ * handler's deadline. The standalone server does.
+ *
  * @param sql A postgres.js client; its pool, timeouts
- *   (`connect_timeout`, `connection.statement_timeout`) and lifetime are
- *   the caller's.
+ *   (`connect_timeout`, `backoff`, `connection.statement_timeout`) and
+ *   lifetime are the caller's.
  * @param options See {@link PostgresRepositoryOptions}.
  * @returns The repository. `listForUser` rejects with
- *   {@link RepositoryUnavailableError} when {@link isUnavailableError} says
- *   so, and with the driver's error otherwise.
+ *   `RepositoryUnavailableError` when refused, when
+ *   `isUnavailableError` says so, or on a statement timeout; with
+ *   `options.signal`'s reason once it aborts; and with the driver's error
+ *   otherwise.
  * @throws {TypeError} When `options` is not an object, has a key that is not
- *   an option, or `applySchema` is not a boolean; the message names the option.
+ *   an option, or a value of the wrong kind; the message names the option.
  *
  * @example
  * ```ts
@@ -81,7 +134,8 @@ const OPTIONS = v.strictObject({
  * try {
  *   await sql.unsafe(`CREATE SCHEMA ${schema}`);
  *   const repository = postgresRepository(sql, { applySchema: true });
- *   assert.deepEqual(await repository.listForUser("demo-user"), []);
+ *   repository.watch?.((event) => console.log(event));
+ *   assert.deepEqual(await repository.listForUser("demo-user", { signal: AbortSignal.timeout(5000) }), []);
  * } finally {
  *   await sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
  *   await sql.end();
@@ -93,7 +147,7 @@ const OPTIONS = v.strictObject({
  * ```
  */
 export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions = {}): WorkspaceRepository {
-  const { applySchema: lazySchema } = parseOptions("postgresRepository", OPTIONS, options);
+  const { applySchema: lazySchema, maxRunning, maxWaiting } = parseOptions("postgresRepository", OPTIONS, options);
   // postgres.js parses a column with the client's parser for its type OID,
   // looked up when a statement is described; there is no per-query parser.
   // A stand-in without options (a benchmark's) is left as it is.
@@ -102,24 +156,25 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
   // Dropped once the schema is in place: listings then skip even the await
   // of a settled promise.
   let ready = lazySchema ? once(() => applySchema((text) => sql.unsafe(text))) : undefined;
+  async function list(userId: string): Promise<readonly WorkspaceMembership[]> {
+    if (ready !== undefined) {
+      await ready();
+      ready = undefined;
+    }
+    const rows = await sql.unsafe<WorkspaceMembership[]>(LISTING_SQL, [userId], { prepare: true });
+    // Callers get a plain array, not postgres.js's result array (a
+    // subclass carrying count, columns, statement…); copied by index,
+    // since Array.from would walk the subclass through its iterator.
+    const listing = new Array<WorkspaceMembership>(rows.length);
+    for (let i = 0; i < rows.length; i++) listing[i] = rows[i] as WorkspaceMembership;
+    return listing;
+  }
+  const connections = typeof sql.options?.max === "number" && sql.options.max > 0 ? sql.options.max : DEFAULT_POOL;
+  const events = new RepositoryEvents();
+  const breaker = new Breaker({ maxRunning: maxRunning ?? 2 * connections, maxWaiting: maxWaiting ?? 10 * connections, events });
   return {
-    async listForUser(userId: string): Promise<readonly WorkspaceMembership[]> {
-      try {
-        if (ready !== undefined) {
-          await ready();
-          ready = undefined;
-        }
-        const rows = await sql.unsafe<WorkspaceMembership[]>(LISTING_SQL, [userId], { prepare: true });
-        // Callers get a plain array, not postgres.js's result array (a
-        // subclass carrying count, columns, statement…); copied by index,
-        // since Array.from would walk the subclass through its iterator.
-        const list = new Array<WorkspaceMembership>(rows.length);
-        for (let i = 0; i < rows.length; i++) list[i] = rows[i] as WorkspaceMembership;
-        return list;
-      } catch (error) {
-        throw isUnavailableError(error) ? new RepositoryUnavailableError({ cause: error }) : error;
-      }
-    },
+    listForUser: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => list(userId)),
+    watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),
   };
 }
 

@@ -142,14 +142,20 @@ if (server !== undefined) {
       await sql.end({ timeout: 5 });
       if (proxy.listening) await close(proxy, sockets);
     });
-    const repository = postgresRepository(sql, { applySchema: true });
+    const sawItDown = postgresRepository(sql, { applySchema: true });
 
-    assertSafe(t, await rejection(repository.listForUser(DEMO_USER)));
+    assertSafe(t, await rejection(sawItDown.listForUser(DEMO_USER)));
     t.equal(await fresh.sql`SELECT to_regclass('workspaces') AS t`.then(([row]) => row?.t), null, "no schema yet");
 
     await listen(proxy, port);
+    // A repository that has seen no outage lets concurrent calls through
+    // at once; one that found the database down sends one call at a time
+    // until the server answers.
+    const repository = postgresRepository(sql, { applySchema: true });
     const first = await Promise.all([1, 2, 3].map(() => repository.listForUser(DEMO_USER)));
     t.strictSame(first, [[], [], []], "concurrent first calls all succeed");
+    t.strictSame(await sawItDown.listForUser(DEMO_USER), [], "the one that saw it down reaches the server with its next call");
+    t.strictSame(await Promise.all([1, 2].map(() => sawItDown.listForUser(DEMO_USER))), [[], []], "and is back for all");
     await seedDemoData((text) => fresh.sql.unsafe(text));
     t.strictSame(await repository.listForUser(DEMO_USER), EXPECTED[DEMO_USER]);
 

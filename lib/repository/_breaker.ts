@@ -1,0 +1,275 @@
+/**
+ * What stands between lobby's repositories and their driver: a bounded
+ * number of listings sent to the database, a bounded queue in front of
+ * them, and a circuit breaker that refuses at once while the database is
+ * down instead of letting every request wait for its deadline.
+ *
+ * @module
+ */
+import { errorCode, type RepositoryEvents } from "./_events.ts";
+import { isUnavailableError } from "./is_unavailable_error.ts";
+import { RepositoryUnavailableError } from "./repository.ts";
+
+/**
+ * Options of a {@link Breaker}.
+ *
+ * @example
+ * ```ts
+ * import { RepositoryEvents } from "./_events.ts";
+ * import type { BreakerOptions } from "./_breaker.ts";
+ * const options: BreakerOptions = { maxRunning: 20, maxWaiting: 100, events: new RepositoryEvents() };
+ * ```
+ */
+export interface BreakerOptions {
+  /** How many listings may be with the driver at once. */
+  readonly maxRunning: number;
+  /** How many more may wait for one of those places; beyond it, refused. */
+  readonly maxWaiting: number;
+  /** Where `down`, `up` and `error` events go. */
+  readonly events: RepositoryEvents;
+  /** A monotonic clock in milliseconds (default `performance.now`). */
+  readonly now?: () => number;
+}
+
+interface _Call {
+  readonly task: () => Promise<unknown>;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Whether the caller has its answer (it may still be with the driver). */
+  done: boolean;
+  /** When it went to the driver. */
+  sentAt: number;
+}
+
+/** Server errors that say the server is going away or refuses sessions: an outage although it answered. */
+const GOING_AWAY = new Set(["57P01", "57P02", "57P03", "53300"]);
+
+/**
+ * Guards one repository's listings. The rules, in order:
+ *
+ * - **Cancelled before sent.** A call whose `signal` has aborted is
+ *   rejected with the signal's reason; if it was still waiting, it leaves
+ *   the queue and never reaches the database. One that was sent is left to
+ *   the driver and the server's `statement_timeout` (postgres.js 3.4's
+ *   `cancel()` can leak the pool's connection or reject unhandled), but its
+ *   caller gets the reason at once and its place stays taken until the
+ *   driver settles it.
+ * - **Bounded.** At most `maxRunning` calls are with the driver and
+ *   `maxWaiting` wait for a place, first come first served; a call beyond
+ *   both is refused with {@link RepositoryUnavailableError} and reported
+ *   (`QUEUE_FULL`, once a minute).
+ * - **Down.** The database is taken to be down when a call that was sent
+ *   after it last came back fails with a connection error (what
+ *   `isUnavailableError` says, except a statement timeout, which the server
+ *   sends), or is aborted with a `TimeoutError` while nothing was heard from
+ *   the database since it was sent. Then a `down` event; the waiting calls
+ *   are refused, and so is every new call, except one at a time, which is
+ *   sent to try the database (the probe is a real listing, so no timer runs
+ *   and no extra query is sent while nobody asks).
+ * - **Up.** Any answer from the server (rows, or an SQL error) ends the
+ *   outage: an `up` event with how many calls were refused or failed as
+ *   unavailable meanwhile and how long it lasted.
+ * - **Other errors** go to the caller unchanged and are reported once per
+ *   distinct error per minute; a statement timeout reaches the caller as a
+ *   {@link RepositoryUnavailableError}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Breaker } from "./_breaker.ts";
+ * import { RepositoryEvents } from "./_events.ts";
+ * import { RepositoryUnavailableError } from "./repository.ts";
+ * const events = new RepositoryEvents();
+ * const seen: string[] = [];
+ * events.watch((event) => seen.push(event.event));
+ * const breaker = new Breaker({ maxRunning: 2, maxWaiting: 2, events });
+ * const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+ * await assert.rejects(breaker.run(undefined, () => Promise.reject(refused)), RepositoryUnavailableError);
+ * assert.equal(await breaker.run(undefined, () => Promise.resolve("rows")), "rows");
+ * assert.deepEqual(seen, ["down", "up"]);
+ * ```
+ */
+export class Breaker {
+  readonly #maxRunning: number;
+  readonly #maxWaiting: number;
+  readonly #events: RepositoryEvents;
+  readonly #now: () => number;
+  readonly #running = new Set<_Call>();
+  readonly #waiting = new Set<_Call>();
+  readonly #watched = new WeakSet<AbortSignal>();
+  #up = true;
+  /** When the database last came back; a failure of a call sent before it is old news. */
+  #upSince = -Infinity;
+  #downSince = 0;
+  #downCause: unknown;
+  #refused = 0;
+  /** When the database last answered anything. */
+  #heardAt = -Infinity;
+  /** The call trying the database while it is down. */
+  #probe: _Call | undefined;
+
+  /** @param options See {@link BreakerOptions}. */
+  constructor(options: BreakerOptions) {
+    this.#maxRunning = options.maxRunning;
+    this.#maxWaiting = options.maxWaiting;
+    this.#events = options.events;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Whether the database is taken to be up. */
+  get up(): boolean {
+    return this.#up;
+  }
+
+  /** How many calls are with the driver. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** How many calls wait for a place. */
+  get waiting(): number {
+    return this.#waiting.size;
+  }
+
+  /**
+   * Runs `task` (one listing through the driver) under the rules above.
+   *
+   * @param signal The caller's, or `undefined`.
+   * @param task Sends the listing; called at most once, maybe later.
+   * @returns What `task` resolves with.
+   * @throws {RepositoryUnavailableError} When refused or unreachable; the
+   *   signal's reason once it aborts; `task`'s other errors unchanged.
+   */
+  run<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const call: _Call = { task, signal, resolve: resolve as (value: unknown) => void, reject, done: false, sentAt: 0 };
+      if (!this.#up) {
+        if (this.#probe !== undefined || this.#running.size >= this.#maxRunning) return this.#refuse(call, this.#downCause);
+        this.#probe = call;
+        this.#send(call);
+      } else if (this.#running.size < this.#maxRunning && this.#waiting.size === 0) {
+        this.#send(call);
+      } else if (this.#waiting.size < this.#maxWaiting) {
+        this.#waiting.add(call);
+      } else {
+        const full = Object.assign(new Error("Too many listings wait for the database"), { code: "QUEUE_FULL" });
+        this.#events.reportError(full);
+        return this.#finish(call, new RepositoryUnavailableError({ cause: full }));
+      }
+      if (signal !== undefined && !this.#watched.has(signal)) {
+        // One listener per signal: callers that share one (the handler's
+        // deadlines do) pay for a single listener between them.
+        this.#watched.add(signal);
+        signal.addEventListener("abort", () => this.#aborted(signal), { once: true });
+      }
+    });
+  }
+
+  #send(call: _Call): void {
+    call.sentAt = this.#now();
+    this.#running.add(call);
+    let sent: Promise<unknown>;
+    try {
+      sent = call.task();
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
+      (value) => this.#settled(call, value, undefined, true),
+      (error: unknown) => this.#settled(call, undefined, error, false),
+    );
+  }
+
+  #settled(call: _Call, value: unknown, error: unknown, ok: boolean): void {
+    this.#running.delete(call);
+    if (ok) {
+      this.#heard();
+      this.#finish(call, value, true);
+    } else if (isUnavailableError(error) && (isGoingAway(error) || !answeredBy(error))) {
+      if (this.#up && call.sentAt > this.#upSince) this.#down(error);
+      if (!this.#up && !call.done) this.#refused++;
+      this.#finish(call, unavailable(error));
+    } else {
+      if (answeredBy(error)) this.#heard();
+      this.#events.reportError(error);
+      this.#finish(call, isUnavailableError(error) ? unavailable(error) : error);
+    }
+    this.#next();
+  }
+
+  // The server answered: the database is up, if it was down.
+  #heard(): void {
+    const now = this.#now();
+    this.#heardAt = now;
+    if (this.#up) return;
+    this.#up = true;
+    this.#upSince = now;
+    this.#probe = undefined;
+    this.#events.emit({ event: "up", refused: this.#refused, durationMs: Math.round(now - this.#downSince) });
+  }
+
+  #down(cause: unknown): void {
+    this.#up = false;
+    this.#downSince = this.#now();
+    this.#downCause = cause;
+    this.#refused = 0;
+    this.#events.emit({ event: "down", reason: errorCode(cause) });
+    for (const call of this.#waiting) this.#refuse(call, cause);
+    this.#waiting.clear();
+  }
+
+  #refuse(call: _Call, cause: unknown): void {
+    this.#refused++;
+    this.#finish(call, unavailable(cause));
+  }
+
+  // Answers the caller once; the probe's place frees when its caller has an answer.
+  #finish(call: _Call, outcome: unknown, ok = false): void {
+    if (this.#probe === call) this.#probe = undefined;
+    if (call.done) return;
+    call.done = true;
+    if (ok) call.resolve(outcome);
+    else call.reject(outcome);
+  }
+
+  #next(): void {
+    while (this.#up && this.#running.size < this.#maxRunning) {
+      const next = this.#waiting.values().next();
+      if (next.done) return;
+      this.#waiting.delete(next.value);
+      this.#send(next.value);
+    }
+  }
+
+  #aborted(signal: AbortSignal): void {
+    const reason: unknown = signal.reason;
+    for (const call of this.#waiting) {
+      if (call.signal !== signal) continue;
+      this.#waiting.delete(call);
+      this.#finish(call, reason);
+    }
+    const timedOut = (reason as { name?: unknown } | undefined)?.name === "TimeoutError";
+    for (const call of this.#running) {
+      if (call.signal !== signal || call.done) continue;
+      if (timedOut && this.#up && this.#heardAt < call.sentAt && call.sentAt > this.#upSince) {
+        this.#down(Object.assign(new Error("The database answered nothing before the deadline"), { code: "NO_ANSWER" }));
+      }
+      this.#finish(call, reason);
+    }
+  }
+}
+
+function unavailable(cause: unknown): RepositoryUnavailableError {
+  return cause instanceof RepositoryUnavailableError ? cause : new RepositoryUnavailableError({ cause });
+}
+
+// An ErrorResponse from the server: postgres.js and PGlite both give it a severity.
+function answeredBy(error: unknown): boolean {
+  return typeof (error as { severity?: unknown } | null)?.severity === "string";
+}
+
+function isGoingAway(error: unknown): boolean {
+  return GOING_AWAY.has(errorCode(error));
+}
