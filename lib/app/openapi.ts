@@ -1,0 +1,494 @@
+/**
+ * The OpenAPI 3.1 document of both endpoints: every status, both envelopes,
+ * every header lobby reads or sets. It is built from the tables the handler
+ * answers from (the failures, the enums, the languages, the envelopes
+ * themselves for the examples), so a new failure or enum value shows up in
+ * it without an edit here.
+ *
+ * Headers and parameters are named once, in `HEADERS` and `PARAMETERS`,
+ * and listed where they apply (`DIALECT_HEADERS`, `EXTRA_HEADERS`,
+ * `READS`): a header lobby starts to set, or one it starts to read, is an
+ * entry in one table and its name in one list. A new status is one entry in
+ * `EXTRA_HEADERS`, if it carries a header of its own, and its failures in
+ * the failure table.
+ *
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openApiDocument } from "./openapi.ts";
+ * const document = openApiDocument();
+ * assert.equal(document.openapi, "3.1.0");
+ * assert.ok("/api/v1/workspaces" in document.paths);
+ * ```
+ *
+ * @module
+ */
+import {
+  FAILURES,
+  type FailureSpec,
+  SYSTEM_API_VERSION,
+  systemFailure,
+  systemSuccess,
+  uptimerFailure,
+  uptimerSuccess,
+} from "../envelope/mod.ts";
+import type { Dialect, PlainResponse } from "../handler/mod.ts";
+import { DEFAULT_ROUTES } from "../handler/mod.ts";
+import { LOCALES } from "../locale/mod.ts";
+import { WORKSPACE_KIND, WORKSPACE_STATUS, type WorkspaceMembership } from "../repository/mod.ts";
+import { VERSION } from "./cli.ts";
+
+/**
+ * A JSON value: what the document is made of.
+ *
+ * @example
+ * ```ts
+ * import type { Json } from "./openapi.ts";
+ * const schema: Json = { type: ["string", "null"] };
+ * ```
+ */
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+
+/**
+ * An OpenAPI 3.1 document: the fields lobby's has, each a JSON value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openApiDocument, type OpenApiDocument } from "./openapi.ts";
+ * const document: OpenApiDocument = openApiDocument();
+ * assert.equal(document.info.title, "lobby");
+ * ```
+ */
+export interface OpenApiDocument {
+  /** The OpenAPI version, `3.1.0`. */
+  readonly openapi: "3.1.0";
+  /** Title, lobby's version, description and licence. */
+  readonly info: { readonly title: string; readonly version: string; readonly [key: string]: Json };
+  /** One path item per endpoint. */
+  readonly paths: { readonly [path: string]: Json };
+  /** The schemas, responses, headers, parameters and security scheme the paths refer to. */
+  readonly components: { readonly [section: string]: Json };
+  /** The rest: tags, and the default security. */
+  readonly [key: string]: Json;
+}
+
+type JsonObject = { [key: string]: Json };
+
+const ref = (section: string, name: string): JsonObject => ({ $ref: `#/components/${section}/${name}` });
+
+// Every header lobby sets, by name; each is always there on the answers that list it.
+const HEADERS: { readonly [name: string]: JsonObject } = {
+  "Cache-Control": {
+    required: true,
+    description: "Every answer is per user: `private, no-cache`.",
+    schema: { type: "string", const: "private, no-cache" },
+  },
+  "Vary": {
+    required: true,
+    description: "The answer depends on the token and the language: `Authorization, Accept-Language`.",
+    schema: { type: "string", const: "Authorization, Accept-Language" },
+  },
+  "Content-Language": {
+    required: true,
+    description: "The language of `message` (and of the system dialect's enum names), negotiated from `Accept-Language`.",
+    schema: { type: "string", enum: [...LOCALES] },
+  },
+  "WWW-Authenticate": {
+    required: true,
+    description: "The bearer challenge (RFC 6750): `Bearer realm=\"lobby\"` when no token was sent; with " +
+      "`error=\"invalid_request\"` for an `Authorization` header that is not `Bearer <token>`; with " +
+      "`error=\"invalid_token\"` and an `error_description` that tells an expired token (`The access token expired`) " +
+      "from any other refusal (`The access token is invalid`).",
+    schema: { type: "string", pattern: "^Bearer realm=\"[^\"]*\"" },
+  },
+  "Allow": {
+    required: true,
+    description: "The methods the path answers: `GET, HEAD, OPTIONS`.",
+    schema: { type: "string", const: "GET, HEAD, OPTIONS" },
+  },
+  "Content-Length": {
+    required: true,
+    description: "On a HEAD answer: the length in bytes of the body the same GET would have.",
+    schema: { type: "string", pattern: "^[0-9]+$" },
+  },
+};
+
+// Headers on every answer of both dialects; then the ones only some statuses carry.
+const DIALECT_HEADERS: readonly string[] = ["Cache-Control", "Vary", "Content-Language"];
+const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = { 204: ["Allow"], 401: ["WWW-Authenticate"], 405: ["Allow"] };
+
+// Every request header lobby reads (besides Authorization, which is the security scheme).
+const PARAMETERS: { readonly [name: string]: JsonObject } = {
+  AcceptLanguage: {
+    name: "Accept-Language",
+    in: "header",
+    required: false,
+    description: `The language of the messages: ${LOCALES.join(", ")} (zh-TW, zh-HK and zh-MO get zh-Hant); ` +
+      "q-values are honoured; English when nothing matches.",
+    schema: { type: "string" },
+    example: "ja-JP, en;q=0.5",
+  },
+  XClientHash: {
+    name: "X-Client-Hash",
+    in: "header",
+    required: false,
+    description: "The client's device fingerprint. Required, and must be equal, when the token carries a client-hash " +
+      "claim (`chash` by default): the token is bound to that device in both dialects. Otherwise ignored.",
+    schema: { type: "string" },
+  },
+  XWorkspaceId: {
+    name: "X-Workspace-Id",
+    in: "header",
+    required: false,
+    description: "The client's current workspace. Optional; when sent it must be 1-64 of `A-Za-z0-9_.-` (else 400). " +
+      "Never used for authorization.",
+    schema: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,64}$" },
+  },
+};
+
+// Which parameters each dialect's listing reads.
+const READS: { readonly [D in Dialect]: readonly string[] } = {
+  system: ["AcceptLanguage", "XClientHash", "XWorkspaceId"],
+  uptimer: ["AcceptLanguage", "XClientHash"],
+};
+
+const TIME = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$" };
+
+function enumSchema(codes: { readonly [code: string]: number }, what: string): JsonObject {
+  return {
+    type: "object",
+    description: `${what}: the stored number, its name in the answer's language, and its code ` +
+      `(${Object.entries(codes).map(([code, value]) => `${value} ${code}`).join(", ")}; UNKNOWN for any other stored value).`,
+    required: ["value", "name", "code"],
+    additionalProperties: false,
+    properties: {
+      value: { type: "integer" },
+      name: { type: "string" },
+      code: { type: "string", enum: [...Object.keys(codes), "UNKNOWN"] },
+    },
+  };
+}
+
+const SCHEMAS: { readonly [name: string]: JsonObject } = {
+  SystemWorkspace: {
+    type: "object",
+    required: [
+      "bizId", "institutionBizId", "entityBizId", "workspaceName", "workspaceTimezone", "workspaceStatus",
+      "workspaceKind", "extraData", "createdAt", "updatedAt",
+    ],
+    additionalProperties: false,
+    properties: {
+      bizId: { type: "string", description: "The workspace's business id." },
+      institutionBizId: { type: "string", description: "The business id of the institution it belongs to." },
+      entityBizId: { type: ["string", "null"], description: "The business id of its entity, or null." },
+      workspaceName: { type: "string" },
+      workspaceTimezone: { type: "string", description: "An IANA time zone name." },
+      workspaceStatus: ref("schemas", "SystemStatus"),
+      workspaceKind: ref("schemas", "SystemKind"),
+      extraData: { type: ["string", "null"], description: "A JSON document as text, or null." },
+      createdAt: { ...TIME, description: "UTC, to the second." },
+      updatedAt: { ...TIME, description: "UTC, to the second." },
+    },
+  },
+  SystemStatus: enumSchema(WORKSPACE_STATUS, "The workspace's status"),
+  SystemKind: enumSchema(WORKSPACE_KIND, "The workspace's kind"),
+  SystemSuccess: {
+    type: "object",
+    required: ["version", "timestamp", "success", "code", "message", "data"],
+    additionalProperties: false,
+    properties: {
+      version: { const: SYSTEM_API_VERSION },
+      timestamp: { type: "integer", description: "When the answer was made, in epoch milliseconds." },
+      success: { const: true },
+      code: { const: "2000" },
+      message: { type: "string", description: "`SUCCESS`, in the answer's language." },
+      data: {
+        type: "array",
+        description: "The user's workspaces, oldest first (then by business id); `[]` when there are none.",
+        items: ref("schemas", "SystemWorkspace"),
+      },
+    },
+  },
+  SystemFailure: {
+    type: "object",
+    required: ["version", "timestamp", "success", "code", "message", "data"],
+    additionalProperties: false,
+    properties: {
+      version: { const: SYSTEM_API_VERSION },
+      timestamp: { type: "integer", description: "When the answer was made, in epoch milliseconds." },
+      success: { const: false },
+      code: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.system)) },
+      message: { type: "string", description: "The code's text in the answer's language." },
+      data: { type: "null" },
+    },
+  },
+  UptimerWorkspace: {
+    type: "object",
+    required: ["id", "name", "role", "kind"],
+    additionalProperties: false,
+    properties: {
+      id: { type: "string", description: "The workspace's business id." },
+      name: { type: "string" },
+      role: { type: "string", enum: ["owner", "member"], description: "The user's role in the workspace." },
+      kind: { const: "workspace" },
+    },
+  },
+  UptimerSuccess: {
+    type: "object",
+    required: ["result", "error", "meta"],
+    additionalProperties: false,
+    properties: {
+      result: {
+        type: "array",
+        description: "The user's workspaces, oldest first (then by business id); `[]` when there are none.",
+        items: ref("schemas", "UptimerWorkspace"),
+      },
+      error: { type: "null" },
+      meta: { type: "null" },
+    },
+  },
+  UptimerError: {
+    type: "object",
+    required: ["code", "error_type", "message", "details"],
+    additionalProperties: false,
+    properties: {
+      code: { type: "integer", enum: unique(Object.values(FAILURES).map((spec) => spec.uptimer)) },
+      error_type: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.errorType)) },
+      message: { type: "string", description: "A short text in the answer's language." },
+      details: { type: "string", description: "A longer text in the answer's language." },
+    },
+  },
+  UptimerFailure: {
+    type: "object",
+    required: ["result", "error", "meta"],
+    additionalProperties: false,
+    properties: {
+      result: { type: "null" },
+      error: ref("schemas", "UptimerError"),
+      meta: { type: "null" },
+    },
+  },
+};
+
+// What each failure status means, for the responses' descriptions.
+const MEANING: { readonly [status in FailureSpec["status"]]: string } = {
+  400: "A query parameter is present (the listing takes none), or `X-Workspace-Id` is malformed.",
+  401: "No token, an `Authorization` header that is not `Bearer <token>`, or a token that is invalid, expired, " +
+    "not yet valid, for another issuer or audience, or bound to another `X-Client-Hash`.",
+  404: "Not this path: any other path under the dialect's prefix gets this answer (a path outside both prefixes gets a " +
+    "plain-text `Not Found`).",
+  405: "A method other than GET, HEAD and OPTIONS.",
+  500: "An unexpected error; the body never carries details.",
+  503: "The database is unreachable, or did not answer within the timeout (5 s by default). Try again later.",
+};
+
+// The seeds' examples, as rows, for the success examples.
+const EXAMPLE_ROWS: { readonly [D in Dialect]: readonly WorkspaceMembership[] } = {
+  system: [
+    row("WS_INVITE_TEST_001", "Primary Workspace", "UTC", "owner", "2026-03-22T10:30:00Z"),
+    row("WS_INVITE_TEST_002", "Secondary Workspace", "America/New_York", "member", "2026-03-22T11:00:00Z"),
+  ],
+  uptimer: [
+    row("ws_123456", "Production Monitoring", "UTC", "owner", "2026-03-22T10:30:00Z"),
+    row("ws_789012", "Staging Environment", "UTC", "member", "2026-03-22T11:00:00Z"),
+  ],
+};
+const EXAMPLE_TIME = Date.UTC(2024, 2, 2);
+
+function row(bizId: string, name: string, timezone: string, role: "owner" | "member", at: string): WorkspaceMembership {
+  const date = new Date(at);
+  return {
+    bizId, institutionBizId: "INST_001", entityBizId: null, name, timezone, status: WORKSPACE_STATUS.ACTIVE,
+    kind: WORKSPACE_KIND.LIVE, extraData: null, createdAt: date, updatedAt: date, role,
+  };
+}
+
+function unique<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}
+
+function capitalized(dialect: Dialect): string {
+  return dialect === "system" ? "System" : "Uptimer";
+}
+
+function headersOf(status: number): JsonObject {
+  const names = [...DIALECT_HEADERS, ...(EXTRA_HEADERS[status] ?? [])];
+  return Object.fromEntries(names.map((name) => [name, ref("headers", name)]));
+}
+
+// The dialect's answers by status, as components.responses.
+function dialectResponses(dialect: Dialect): JsonObject {
+  const name = capitalized(dialect);
+  const responses: JsonObject = {
+    [`${name}Ok`]: {
+      description: "The user's workspaces.",
+      headers: headersOf(200),
+      content: {
+        "application/json": {
+          schema: ref("schemas", `${name}Success`),
+          examples: {
+            workspaces: {
+              value: (dialect === "system"
+                ? systemSuccess(EXAMPLE_ROWS.system, "en", EXAMPLE_TIME)
+                : uptimerSuccess(EXAMPLE_ROWS.uptimer)) as unknown as Json,
+            },
+          },
+        },
+      },
+    },
+    [`${name}Options`]: { description: "The methods this path answers; no token needed.", headers: headersOf(204) },
+  };
+  const byStatus = new Map<FailureSpec["status"], [string, FailureSpec][]>();
+  for (const [failure, spec] of Object.entries(FAILURES)) {
+    byStatus.set(spec.status, [...(byStatus.get(spec.status) ?? []), [failure, spec]]);
+  }
+  for (const [status, failures] of byStatus) {
+    const codes = failures.map(([, spec]) => (dialect === "system" ? spec.system : spec.uptimer));
+    const codeSchema: JsonObject = { enum: unique(codes) };
+    const schema: JsonObject = dialect === "system"
+      ? { $ref: "#/components/schemas/SystemFailure", properties: { code: codeSchema } }
+      : { $ref: "#/components/schemas/UptimerFailure", properties: { error: { properties: { code: codeSchema } } } };
+    const examples = Object.fromEntries(failures.map(([failure]) => {
+      const key = failure as keyof typeof FAILURES;
+      const body = dialect === "system" ? systemFailure(key, "en", EXAMPLE_TIME) : uptimerFailure(key, "en");
+      return [failure, { value: body as unknown as Json }];
+    }));
+    responses[`${name}${status}`] = {
+      description: `${MEANING[status]} Codes: ${unique(codes).join(", ")}.`,
+      headers: headersOf(status),
+      content: { "application/json": { schema, examples } },
+    };
+  }
+  return responses;
+}
+
+// The path item of one dialect's listing.
+function pathItem(dialect: Dialect): JsonObject {
+  const name = capitalized(dialect);
+  const failureStatuses = unique(Object.values(FAILURES).map((spec) => spec.status)).filter((status) => status !== 405);
+  const answers = (head: boolean): JsonObject => {
+    const responses: JsonObject = { 200: ref("responses", `${name}Ok`) };
+    for (const status of failureStatuses) responses[status] = ref("responses", `${name}${status}`);
+    if (!head) return responses;
+    // A HEAD answer has the GET's status and headers, and no body.
+    return Object.fromEntries(Object.keys(responses).map((status) => [status, {
+      description: `As GET, without the body.`,
+      headers: { ...headersOf(Number(status)), "Content-Length": ref("headers", "Content-Length") },
+    }]));
+  };
+  const listing = {
+    tags: [dialect],
+    security: [{ bearer: [] }],
+    parameters: READS[dialect].map((parameter) => ref("parameters", parameter)),
+  };
+  const item: JsonObject = {
+    summary: `The ${dialect} dialect: which workspaces am I in?`,
+    get: {
+      ...listing,
+      operationId: `list${name}Workspaces`,
+      summary: "List the workspaces the token's user is a member of",
+      description: "Takes no query parameters: any parameter is refused (400) rather than ignored, so that no client " +
+        "believes it has filtered or paged. Checks run in order: path, method, token, then headers and parameters.",
+      responses: answers(false),
+    },
+    head: { ...listing, operationId: `head${name}Workspaces`, summary: "As GET, without the body", responses: answers(true) },
+    options: {
+      tags: [dialect],
+      security: [],
+      operationId: `options${name}Workspaces`,
+      summary: "The methods this path answers",
+      responses: { 204: ref("responses", `${name}Options`) },
+    },
+  };
+  // Any other method is refused before the token is looked at.
+  for (const method of ["post", "put", "patch", "delete"]) {
+    item[method] = {
+      tags: [dialect],
+      security: [],
+      operationId: `${method}${name}Workspaces`,
+      summary: "Not supported",
+      responses: { 405: ref("responses", `${name}405`) },
+    };
+  }
+  return item;
+}
+
+/**
+ * Builds the OpenAPI 3.1 document of both endpoints on their default paths:
+ * a new object on every call.
+ *
+ * @returns The document, ready for `JSON.stringify`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openApiDocument } from "./openapi.ts";
+ * const document = openApiDocument();
+ * const get = (document.paths["/web/v1/system/workspaces/mine"] as { get: { responses: object } }).get;
+ * assert.deepEqual(Object.keys(get.responses), ["200", "400", "401", "404", "500", "503"]);
+ * ```
+ */
+export function openApiDocument(): OpenApiDocument {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "lobby",
+      version: VERSION,
+      summary: "Which workspaces am I in?",
+      description: "Two dialects of one listing: the workspaces the bearer token's user is a member of. The system " +
+        `dialect answers in the envelope \`{version, timestamp, success, code, message, data}\` (version ${SYSTEM_API_VERSION}), ` +
+        "the uptimer dialect in `{result, error, meta}`. Every answer is JSON (`application/json; charset=utf-8`), " +
+        "per user, and in the language `Accept-Language` asks for. An embedder may move either path, or turn a dialect off.",
+      license: { name: "MIT", identifier: "MIT" },
+    },
+    tags: [
+      { name: "system", description: "The system dialect." },
+      { name: "uptimer", description: "The uptimer dialect." },
+    ],
+    paths: {
+      [DEFAULT_ROUTES.system.path]: pathItem("system"),
+      [DEFAULT_ROUTES.uptimer.path]: pathItem("uptimer"),
+    },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "A JWT whose signature, expiry and (when configured) issuer, audience and type lobby checks; its " +
+            "subject (`sub` by default) is the user.",
+        },
+      },
+      parameters: PARAMETERS,
+      headers: HEADERS,
+      schemas: SCHEMAS,
+      responses: { ...dialectResponses("system"), ...dialectResponses("uptimer") },
+    },
+  };
+}
+
+let answerText: string | undefined;
+
+/**
+ * The standalone server's answer to `GET /openapi.json`: the document as
+ * JSON, made once.
+ *
+ * @returns A 200 with the document.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openApiAnswer } from "./openapi.ts";
+ * const answer = openApiAnswer();
+ * assert.equal(answer.status, 200);
+ * assert.equal(JSON.parse(answer.body ?? "").openapi, "3.1.0");
+ * ```
+ */
+export function openApiAnswer(): PlainResponse {
+  answerText ??= JSON.stringify(openApiDocument());
+  return {
+    status: 200,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300" },
+    body: answerText,
+  };
+}
