@@ -406,7 +406,7 @@ t.test("a token without kid uses keys without kid, and never triggers a refresh"
 
 t.test("remoteJwksKeys checks its URL and options", async (t) => {
   for (const url of ["http://id.example/jwks", "ftp://127.0.0.1/jwks", "/jwks.json", "not a url", "file:///etc/passwd"]) {
-    const error = thrown(() => remoteJwksKeys(url));
+    const error = t.throws(() => remoteJwksKeys(url)) as Error & { code?: string };
     t.type(error, KeyError, url);
     t.equal(error.code, "jwks_url_not_allowed", url);
     t.equal(error.message, "remoteJwksKeys: the JWKS URL must be an absolute https: URL (http: only for localhost)", url);
@@ -437,7 +437,7 @@ t.test("remoteJwksKeys checks its URL and options", async (t) => {
     [{ cooldown: 30 } as RemoteJwksOptions, "remoteJwksKeys: options.cooldown is not an option"],
   ];
   for (const [options, message] of bad) {
-    const error = thrown(() => remoteJwksKeys("https://id.example/jwks", options));
+    const error = t.throws(() => remoteJwksKeys("https://id.example/jwks", options)) as Error & { code?: string };
     t.equal(error.name, "TypeError", message);
     t.equal(error.message, message);
   }
@@ -477,13 +477,3 @@ t.test("a throwing watcher does not break verification; an injected fetch is use
   t.equal(await bodiless.refresh(), false);
   t.strictSame(events.map((e) => e.reason), ["jwks_invalid"], "an empty body is not a JWK Set");
 });
-
-// The error `run` throws; fails the test when it throws nothing.
-function thrown(run: () => unknown): Error & { code?: string } {
-  try {
-    run();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error("expected a throw");
-}

@@ -438,7 +438,7 @@ t.test("staticKeys refuses keys that do not fit their algorithm", async (t) => {
     ["empty kid", { alg: "HS256", kid: "", key: ok }, "invalid_kid", "staticKeys: kid must be a non-empty string"],
   ];
   for (const [name, entry, code, message] of cases) {
-    const error = thrown(() => staticKeys([entry]));
+    const error = t.throws(() => staticKeys([entry])) as Error & { code?: string };
     t.type(error, KeyError, name);
     t.equal(error.code, code, name);
     t.equal(error.message, message, name);
@@ -560,7 +560,7 @@ t.test("createVerifier validates its options", async (t) => {
     ["not an object", null, "createVerifier: options must be an object"],
   ];
   for (const [name, options, message] of cases) {
-    const error = thrown(() => createVerifier(options as VerifierOptions));
+    const error = t.throws(() => createVerifier(options as VerifierOptions)) as Error & { code?: string };
     t.equal(error.name, "TypeError", name);
     t.equal(error.message, message, name);
   }
@@ -876,13 +876,3 @@ t.test("every TokenFailureReason is produced by some case above", async (t) => {
   t.strictSame([...TOKEN_FAILURE_REASONS].filter((reason) => !produced.has(reason)), []);
   t.equal(produced.size, TOKEN_FAILURE_REASONS.length, "and no reason outside the list");
 });
-
-// The error `run` throws; fails the test when it throws nothing.
-function thrown(run: () => unknown): Error & { code?: string } {
-  try {
-    run();
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error("expected a throw");
-}
