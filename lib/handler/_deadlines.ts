@@ -7,6 +7,14 @@
  * The queue is a doubly linked list: a settled wait leaves it at once, so
  * only pending waits are held, and the head is always the next to expire.
  *
+ * Each wait can also give the work it guards an `AbortSignal`. Creating an
+ * `AbortController` and listening to its signal costs Node more than the
+ * rest of a cached request, so waits started within a short slot share
+ * one: it aborts (with a `TimeoutError`) once every wait of its slot has
+ * ended and at least one of them expired. Work whose wait expired is so
+ * aborted at most a slot after its own deadline, and work still in time is
+ * never aborted.
+ *
  * @module
  */
 
@@ -20,7 +28,21 @@ interface _Link extends Wait {
   expire: (() => void) | undefined;
   prev: _Link | undefined;
   next: _Link | undefined;
+  readonly slot: _Slot;
 }
+
+// Waits started close together, sharing one abort signal.
+interface _Slot {
+  /** Until when (`performance.now()`) new waits may join. */
+  readonly closesAt: number;
+  /** Its waits not yet settled or expired. */
+  pending: number;
+  expired: boolean;
+  controller: AbortController | undefined;
+}
+
+/** The longest slot, in milliseconds; shorter for short timeouts (a tenth of the timeout). */
+const MAX_SLOT_MS = 100;
 
 /**
  * Waits of `timeoutMs` each, expired by one timer that runs only while a
@@ -31,7 +53,8 @@ interface _Link extends Wait {
  * import { Deadlines } from "./_deadlines.ts";
  * const deadlines = new Deadlines(5000);
  * const wait = deadlines.start(() => console.log("too late"));
- * deadlines.settle(wait); // in time: nothing is printed
+ * const signal = deadlines.signal(wait); // for the work the wait guards
+ * deadlines.settle(wait); // in time: nothing is printed, and signal never aborts
  * ```
  */
 export class Deadlines {
@@ -40,10 +63,13 @@ export class Deadlines {
   #tail: _Link | undefined;
   #size = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #slotMs: number;
+  #slot: _Slot | undefined;
 
   /** @param timeoutMs How long each wait lasts, in milliseconds. */
   constructor(timeoutMs: number) {
     this.#timeoutMs = timeoutMs;
+    this.#slotMs = Math.min(MAX_SLOT_MS, timeoutMs / 10);
   }
 
   /** How many waits are pending. */
@@ -53,7 +79,13 @@ export class Deadlines {
 
   /** Starts a wait: `expire` is called once `timeoutMs` pass unless it is settled first. */
   start(expire: () => void): Wait {
-    const link: _Link = { atMs: performance.now() + this.#timeoutMs, expire, prev: this.#tail, next: undefined };
+    const now = performance.now();
+    let slot = this.#slot;
+    if (slot === undefined || now >= slot.closesAt || slot.expired) {
+      slot = this.#slot = { closesAt: now + this.#slotMs, pending: 0, expired: false, controller: undefined };
+    }
+    slot.pending++;
+    const link: _Link = { atMs: now + this.#timeoutMs, expire, prev: this.#tail, next: undefined, slot };
     if (this.#tail === undefined) this.#head = link;
     else this.#tail.next = link;
     this.#tail = link;
@@ -62,11 +94,22 @@ export class Deadlines {
     return link;
   }
 
+  /**
+   * The signal of the work `wait` guards, shared with the waits of its
+   * slot: it aborts with a `TimeoutError` `DOMException` once every one of
+   * them has settled or expired, if one expired.
+   */
+  signal(wait: Wait): AbortSignal {
+    const slot = (wait as _Link).slot;
+    return (slot.controller ??= new AbortController()).signal;
+  }
+
   /** Ends a wait in time: its `expire` will not be called. Settling twice, or after expiry, does nothing. */
   settle(wait: Wait): void {
     const link = wait as _Link;
     if (link.expire === undefined) return;
     this.#unlink(link);
+    this.#leaveSlot(link.slot);
     if (this.#head === undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -84,6 +127,12 @@ export class Deadlines {
     this.#size--;
   }
 
+  #leaveSlot(slot: _Slot): void {
+    if (--slot.pending > 0 || !slot.expired) return;
+    if (this.#slot === slot) this.#slot = undefined;
+    slot.controller?.abort(new DOMException("The deadline passed", "TimeoutError"));
+  }
+
   readonly #tick = (): void => {
     this.#timer = undefined;
     const now = performance.now();
@@ -91,7 +140,9 @@ export class Deadlines {
       const link = this.#head;
       const expire = link.expire!;
       this.#unlink(link);
+      link.slot.expired = true;
       expire();
+      this.#leaveSlot(link.slot);
     }
     // Timers may fire a little early: never re-arm for less than a millisecond.
     if (this.#head !== undefined) this.#timer ??= setTimeout(this.#tick, Math.max(1, this.#head.atMs - now));

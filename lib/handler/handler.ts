@@ -8,30 +8,62 @@ import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import { clientHashMatches, createVerifier, extractBearer, type KeySetEventReason, type VerifierOptions } from "../auth/mod.ts";
 import { negotiateLocale } from "../locale/mod.ts";
-import { RepositoryUnavailableError, type WorkspaceMembership, type WorkspaceRepository } from "../repository/mod.ts";
+import { type RepositoryEvent, RepositoryUnavailableError, type WorkspaceMembership, type WorkspaceRepository } from "../repository/mod.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { Reply } from "./_reply.ts";
 import { type Dialect, matchRoute, resolveRoutes, type Route, ROUTES_OPTION, type RouteOptions, splitUrl } from "./_routes.ts";
 
 export type { Dialect, RouteOptions };
 
-/** Something worth a line in the server's log. Never carries a token or a key. */
+/** Something worth a line in the server's log. Never carries a token, a key or an SQL value. */
 export interface HandlerEvent {
   /**
    * `auth_rejected` (warn), `repository_unavailable` (warn), `internal_error`
    * (error), `key_source_problem` (warn: the key set could not refresh, such
    * as a JWKS issuer down; cached keys stay in use).
+   *
+   * From a repository that has `watch` (both of lobby's), instead of an
+   * event per failed request: `database_down` (error: the database cannot
+   * be reached; requests are answered 503 at once until it is back),
+   * `database_up` (warn: it answers again; `refused` and `durationMs` say
+   * what the outage cost) and `database_error` (error: a failure that is
+   * not an outage, such as a missing table or a wrong database name, once
+   * per distinct error per minute; the request is answered 500). A
+   * repository without `watch` gets `repository_unavailable` and
+   * `internal_error` per failed request, as before.
    */
-  readonly event: "auth_rejected" | "repository_unavailable" | "internal_error" | "key_source_problem";
-  /** The dialect of the request; absent for `key_source_problem`. */
+  readonly event:
+    | "auth_rejected"
+    | "repository_unavailable"
+    | "internal_error"
+    | "key_source_problem"
+    | "database_down"
+    | "database_up"
+    | "database_error";
+  /** The dialect of the request; absent for `key_source_problem` and the `database_` events. */
   readonly dialect?: Dialect;
   /**
    * For `auth_rejected`: a token failure reason, a bearer failure or
    * `client_hash_mismatch`. For `key_source_problem`: a {@link KeySetEventReason}.
+   * For `database_down`: what showed it, a driver's or server's code such as
+   * `ECONNREFUSED`, `CONNECT_TIMEOUT` or `57P01`, or `NO_ANSWER` (a request
+   * reached its deadline with nothing heard from the database).
    */
   readonly reason?: string;
-  /** For `auth_rejected` with `claim_check_failed`: the claim check's code. */
+  /**
+   * For `auth_rejected` with `claim_check_failed`: the claim check's code.
+   * For `database_error`: the SQLSTATE (`42P01`, `3D000`…) or the driver's
+   * code (`QUEUE_FULL` when too many requests wait for the database).
+   */
   readonly code?: string;
+  /** For `database_error`: the error's first line, every quoted part replaced by `"..."`. */
+  readonly message?: string;
+  /** For `database_error`: how many more of the same error there were since it was last logged. */
+  readonly repeated?: number;
+  /** For `database_up`: how many requests were refused or failed as unavailable during the outage. */
+  readonly refused?: number;
+  /** For `database_up`: how long the outage lasted, in milliseconds. */
+  readonly durationMs?: number;
   /** For `key_source_problem`: which source (a JWKS URL without query or credentials). */
   readonly source?: string;
   /** For `key_source_problem`: the HTTP status, or how many keys were skipped. */
@@ -55,7 +87,11 @@ export interface WorkspacesHandlerOptions {
   readonly realm?: string;
   /** The clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
-  /** How long the repository may take before the answer is 503, in milliseconds (default 5000). */
+  /**
+   * How long the repository may take before the answer is 503, in
+   * milliseconds (default 5000). The repository is then told through the
+   * `signal` it was given, and drops the listing if it was not yet sent.
+   */
   readonly timeoutMs?: number;
   /** Receives auth rejections and errors (default: errors and outages to `console.error`, key source problems to `console.warn`). */
   readonly log?: (event: HandlerEvent) => void;
@@ -164,9 +200,14 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Work
   options.auth.keys.watch?.(({ reason, source, detail }) => {
     log(detail === undefined ? { event: "key_source_problem", reason, source } : { event: "key_source_problem", reason, source, detail });
   });
+  // A repository that reports its own outages and errors is not logged per request.
+  const watched = typeof repository.watch === "function";
+  if (watched) repository.watch!((event) => log(databaseEvent(event)));
 
-  // The repository's answer, or "unavailable" once timeoutMs pass first.
-  function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable"> {
+  // The repository's answer; "unavailable" once timeoutMs pass first (the
+  // repository is told through the signal); "failed" for an error a
+  // watched repository has already reported.
+  function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable" | "failed"> {
     return new Promise((resolve, reject) => {
       const wait = deadlines.start(() => resolve("unavailable"));
       const done = (rows: readonly WorkspaceMembership[]) => {
@@ -175,12 +216,13 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Work
       };
       const failed = (error: unknown) => {
         deadlines.settle(wait);
+        if (watched) return resolve(error instanceof RepositoryUnavailableError ? "unavailable" : "failed");
         if (!(error instanceof RepositoryUnavailableError)) return reject(error);
         log({ event: "repository_unavailable", dialect, error });
         resolve("unavailable");
       };
       try {
-        repository.listForUser(userId).then(done, failed);
+        repository.listForUser(userId, { signal: deadlines.signal(wait) }).then(done, failed);
       } catch (error) {
         failed(error);
       }
@@ -226,6 +268,7 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Work
 
     const rows = await list(route.dialect, user);
     if (rows === "unavailable") return reply.fail("service_unavailable");
+    if (rows === "failed") return reply.fail("internal_error");
     return reply.success(rows);
   }
 
@@ -257,9 +300,23 @@ function validHeaders(dialect: Dialect, headers: PlainRequest["headers"]): boole
   return workspaceId === null || WORKSPACE_ID.test(workspaceId);
 }
 
-// The default log: what an operator must see, never a token or a key.
+// A repository's event as the handler logs it.
+function databaseEvent(event: RepositoryEvent): HandlerEvent {
+  if (event.event === "down") return { event: "database_down", reason: event.reason };
+  if (event.event === "up") return { event: "database_up", refused: event.refused, durationMs: event.durationMs };
+  return { event: "database_error", code: event.code, message: event.message, repeated: event.repeated };
+}
+
+// The default log: what an operator must see, never a token, a key or an SQL value.
 function logErrors(event: HandlerEvent): void {
   if (event.event === "internal_error") console.error("lobby: internal error", event.error);
+  else if (event.event === "database_down") console.error(`lobby: database down (${event.reason}); answering 503 until it is back`);
+  else if (event.event === "database_up") {
+    console.warn(`lobby: database back after ${((event.durationMs ?? 0) / 1000).toFixed(1)} s; ${event.refused} requests refused meanwhile`);
+  } else if (event.event === "database_error") {
+    const more = event.repeated ? ` (${event.repeated} more since last logged)` : "";
+    console.error(`lobby: database error ${event.code}: ${event.message}${more}`);
+  }
   else if (event.event === "repository_unavailable") {
     const cause = (event.error as { cause?: { code?: unknown } } | undefined)?.cause;
     console.error(`lobby: database unavailable (${String(cause?.code ?? "unknown")})`);

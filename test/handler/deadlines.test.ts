@@ -44,3 +44,45 @@ t.test("Deadlines settled in time never expire and leave no timer behind", async
   await sleep(50);
   t.equal(expired, 0);
 });
+
+t.test("Deadlines.signal: waits started together share one signal, aborted only once all of them have ended and one expired", async (t) => {
+  const deadlines = new Deadlines(50); // slots of 5 ms
+  const first = deadlines.start(() => {});
+  const second = deadlines.start(() => {});
+  const signal = deadlines.signal(first);
+  t.equal(deadlines.signal(second), signal, "one signal for the slot");
+  deadlines.settle(first);
+  await sleep(80);
+  t.ok(signal.aborted, "the second expired, and the first had settled: aborted");
+  t.equal(signal.reason.name, "TimeoutError");
+  t.ok(signal.reason instanceof DOMException);
+
+  const inTime = deadlines.start(() => {});
+  const inTimeSignal = deadlines.signal(inTime);
+  t.not(inTimeSignal, signal, "a slot that expired takes no new waits");
+  deadlines.settle(inTime);
+  await sleep(80);
+  t.notOk(inTimeSignal.aborted, "a slot whose waits all settled in time never aborts");
+});
+
+t.test("Deadlines.signal: work in time is never aborted; expired work is aborted within a slot of its deadline", async (t) => {
+  const deadlines = new Deadlines(1000); // slots of 100 ms
+  const begin = performance.now();
+  const early = deadlines.start(() => {});
+  await sleep(60);
+  const late = deadlines.start(() => {});
+  const signal = deadlines.signal(early);
+  t.equal(deadlines.signal(late), signal, "60 ms apart, still one slot");
+  let abortedAt = 0;
+  signal.addEventListener("abort", () => (abortedAt = performance.now() - begin));
+  await sleep(1000 - 60 + 20);
+  t.equal(abortedAt, 0, "the early wait expired, but the late one is still in time: not aborted yet");
+  await sleep(80);
+  t.ok(abortedAt >= 1059, `aborted once the late one expired too (${Math.round(abortedAt)} ms)`);
+  const after = deadlines.start(() => {});
+  await sleep(120);
+  const next = deadlines.start(() => {});
+  t.not(deadlines.signal(next), deadlines.signal(after), "a wait after the slot closed starts another");
+  deadlines.settle(after);
+  deadlines.settle(next);
+});
