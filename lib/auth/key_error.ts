@@ -18,6 +18,7 @@
  */
 export const KEY_PROBLEMS = [
   "empty_secret",
+  "short_secret",
   "no_public_key",
   "unexpected_pem_label",
   "private_key",
@@ -47,6 +48,8 @@ export const KEY_PROBLEMS = [
  * What is wrong with a key, as a stable code:
  *
  * - `empty_secret`: the secret is empty, or not a string or `Uint8Array`.
+ * - `short_secret`: the secret has fewer than 32 bytes (RFC 7518 section 3.2
+ *   asks for at least the hash's size).
  * - `no_public_key`: the PEM text holds no `PUBLIC KEY` block (or is not text).
  * - `unexpected_pem_label`: a PEM block other than `PUBLIC KEY`, or one
  *   whose END label differs from its BEGIN label.

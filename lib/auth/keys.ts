@@ -196,6 +196,9 @@ const SECRET_KEYS_OPTIONS = v.strictObject({
   kid: v.optional(KID),
 });
 
+// RFC 7518 section 3.2: at least the size of the hash, and HS256's is 32 bytes.
+const MIN_SECRET_BYTES = 32;
+
 /**
  * A key set over one shared secret, imported once per HMAC algorithm. The
  * three share a key type, so allowing all of them opens no confusion; pass
@@ -208,7 +211,8 @@ const SECRET_KEYS_OPTIONS = v.strictObject({
  * @param secret The shared secret; never copied into any message.
  * @param options Allowed algorithms and an optional key id.
  * @returns A key set for `createVerifier`.
- * @throws {KeyError} `empty_secret` if the secret is empty or not a string or Uint8Array.
+ * @throws {KeyError} `empty_secret` if the secret is empty or not a string or Uint8Array;
+ *   `short_secret` if it has fewer than 32 bytes.
  * @throws {TypeError} Naming the option, if an algorithm is not HS256,
  *   HS384 or HS512, or `kid` is not a non-empty string.
  *
@@ -225,6 +229,10 @@ export async function secretKeys(secret: string | Uint8Array, options: SecretKey
   const bytes = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
     throw new KeyError("secretKeys", "empty_secret", "the secret must be a non-empty string or Uint8Array");
+  }
+  // A short secret can be guessed offline from any one token it signed.
+  if (bytes.length < MIN_SECRET_BYTES) {
+    throw new KeyError("secretKeys", "short_secret", `the secret must be at least ${MIN_SECRET_BYTES} bytes (RFC 7518 section 3.2)`);
   }
   const { algorithms, kid } = parseOptions("secretKeys", SECRET_KEYS_OPTIONS, options);
   const keys = await Promise.all(

@@ -457,6 +457,12 @@ t.test("secretKeys refuses an empty secret and bad options, as data and with fix
     t.equal(error?.code, "empty_secret");
     t.equal(error?.message, "secretKeys: the secret must be a non-empty string or Uint8Array");
   }
+  for (const secret of ["x".repeat(31), new Uint8Array(31), "é".repeat(15)]) {
+    const error = await keyError(() => secretKeys(secret));
+    t.equal(error?.code, "short_secret");
+    t.equal(error?.message, "secretKeys: the secret must be at least 32 bytes (RFC 7518 section 3.2)");
+  }
+  t.ok((await secretKeys(new Uint8Array(32))).algorithms.has("HS256"), "32 bytes is enough");
   const algorithms = "secretKeys: options.algorithms must be a non-empty list of HS256, HS384, HS512";
   t.equal(await optionError(() => secretKeys(SECRET, { algorithms: [] })), algorithms);
   t.equal(await optionError(() => secretKeys(SECRET, { algorithms: ["RS256" as "HS256"] })), algorithms);
