@@ -188,9 +188,15 @@ function server(url: DatabaseUrl): Store {
     ssl: postgresSsl(url.sslmode),
     prepare: url.prepare,
     max: 10,
-    connect_timeout: 3,
+    // A dead server fails a connection attempt within 2 s, and a returning
+    // one is tried again within half a second: postgres.js's own backoff
+    // grows to 20 s between attempts, which kept lobby away from a database
+    // long after it was back. The repository refuses requests meanwhile.
+    connect_timeout: 2,
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5) * (0.5 + Math.random() / 2),
     idle_timeout: 60,
     onnotice: () => {},
+    // The handler's deadline: a query sent before it passed ends by then.
     connection: { application_name: url.applicationName ?? "lobby", statement_timeout: 5000 },
   };
   const sql = postgres(options);
