@@ -76,74 +76,65 @@ type JsonObject = { [key: string]: Json };
 
 const ref = (section: string, name: string): JsonObject => ({ $ref: `#/components/${section}/${name}` });
 
-// Every header lobby sets, by name; each is always there on the answers that list it.
+// A header lobby always sets on the answers that list it: a string of `schema`.
+const header = (description: string, schema: JsonObject): JsonObject => ({
+  required: true,
+  description,
+  schema: { type: "string", ...schema },
+});
+
+// Every header lobby sets, by name.
 const HEADERS: { readonly [name: string]: JsonObject } = {
-  "Cache-Control": {
-    required: true,
-    description: "Every answer is per user: `private, no-cache`.",
-    schema: { type: "string", const: "private, no-cache" },
-  },
-  "Vary": {
-    required: true,
-    description: "The answer depends on the token and the language: `Authorization, Accept-Language`.",
-    schema: { type: "string", const: "Authorization, Accept-Language" },
-  },
-  "Content-Language": {
-    required: true,
-    description: "The language of `message` (and of the system dialect's enum names), negotiated from `Accept-Language`.",
-    schema: { type: "string", enum: [...LOCALES] },
-  },
-  "WWW-Authenticate": {
-    required: true,
-    description: "The bearer challenge (RFC 6750): `Bearer realm=\"lobby\"` when no token was sent; with " +
+  "Cache-Control": header("Every answer is per user: `private, no-cache`.", { const: "private, no-cache" }),
+  "Vary": header("The answer depends on the token and the language: `Authorization, Accept-Language`.", {
+    const: "Authorization, Accept-Language",
+  }),
+  "Content-Language": header(
+    "The language of `message` (and of the system dialect's enum names), negotiated from `Accept-Language`.",
+    { enum: [...LOCALES] },
+  ),
+  "WWW-Authenticate": header(
+    "The bearer challenge (RFC 6750): `Bearer realm=\"lobby\"` when no token was sent; with " +
       "`error=\"invalid_request\"` for an `Authorization` header that is not `Bearer <token>`; with " +
       "`error=\"invalid_token\"` and an `error_description` that tells an expired token (`The access token expired`) " +
       "from any other refusal (`The access token is invalid`).",
-    schema: { type: "string", pattern: "^Bearer realm=\"[^\"]*\"" },
-  },
-  "Allow": {
-    required: true,
-    description: "The methods the path answers: `GET, HEAD, OPTIONS`.",
-    schema: { type: "string", const: "GET, HEAD, OPTIONS" },
-  },
-  "Content-Length": {
-    required: true,
-    description: "On a HEAD answer: the length in bytes of the body the same GET would have.",
-    schema: { type: "string", pattern: "^[0-9]+$" },
-  },
+    { pattern: "^Bearer realm=\"[^\"]*\"" },
+  ),
+  "Allow": header("The methods the path answers: `GET, HEAD, OPTIONS`.", { const: "GET, HEAD, OPTIONS" }),
+  "Content-Length": header("On a HEAD answer: the length in bytes of the body the same GET would have.", { pattern: "^[0-9]+$" }),
 };
 
 // Headers on every answer of both dialects; then the ones only some statuses carry.
 const DIALECT_HEADERS: readonly string[] = ["Cache-Control", "Vary", "Content-Language"];
 const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = { 204: ["Allow"], 401: ["WWW-Authenticate"], 405: ["Allow"] };
 
+// A request header lobby reads, never required by the schema (the checks say when it must be there).
+const parameter = (name: string, description: string, schema: JsonObject = {}): JsonObject => ({
+  name,
+  in: "header",
+  required: false,
+  description,
+  schema: { type: "string", ...schema },
+});
+
 // Every request header lobby reads (besides Authorization, which is the security scheme).
 const PARAMETERS: { readonly [name: string]: JsonObject } = {
-  AcceptLanguage: {
-    name: "Accept-Language",
-    in: "header",
-    required: false,
-    description: `The language of the messages: ${LOCALES.join(", ")} (zh-TW, zh-HK and zh-MO get zh-Hant); ` +
-      "q-values are honoured; English when nothing matches.",
-    schema: { type: "string" },
-    example: "ja-JP, en;q=0.5",
-  },
-  XClientHash: {
-    name: "X-Client-Hash",
-    in: "header",
-    required: false,
-    description: "The client's device fingerprint. Required, and must be equal, when the token carries a client-hash " +
+  AcceptLanguage: parameter(
+    "Accept-Language",
+    `The language of the messages: ${LOCALES.join(", ")} (zh-TW, zh-HK and zh-MO get zh-Hant); ` +
+      "q-values are honoured; English when nothing matches. Such as `ja-JP, en;q=0.5`.",
+  ),
+  XClientHash: parameter(
+    "X-Client-Hash",
+    "The client's device fingerprint. Required, and must be equal, when the token carries a client-hash " +
       "claim (`chash` by default): the token is bound to that device in both dialects. Otherwise ignored.",
-    schema: { type: "string" },
-  },
-  XWorkspaceId: {
-    name: "X-Workspace-Id",
-    in: "header",
-    required: false,
-    description: "The client's current workspace. Optional; when sent it must be 1-64 of `A-Za-z0-9_.-` (else 400). " +
+  ),
+  XWorkspaceId: parameter(
+    "X-Workspace-Id",
+    "The client's current workspace. Optional; when sent it must be 1-64 of `A-Za-z0-9_.-` (else 400). " +
       "Never used for authorization.",
-    schema: { type: "string", pattern: "^[A-Za-z0-9_.-]{1,64}$" },
-  },
+    { pattern: "^[A-Za-z0-9_.-]{1,64}$" },
+  ),
 };
 
 // Which parameters each dialect's listing reads.
@@ -154,120 +145,74 @@ const READS: { readonly [D in Dialect]: readonly string[] } = {
 
 const TIME = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$" };
 
-function enumSchema(codes: { readonly [code: string]: number }, what: string): JsonObject {
-  return {
-    type: "object",
-    description: `${what}: the stored number, its name in the answer's language, and its code ` +
-      `(${Object.entries(codes).map(([code, value]) => `${value} ${code}`).join(", ")}; UNKNOWN for any other stored value).`,
-    required: ["value", "name", "code"],
-    additionalProperties: false,
-    properties: {
-      value: { type: "integer" },
-      name: { type: "string" },
-      code: { type: "string", enum: [...Object.keys(codes), "UNKNOWN"] },
-    },
-  };
+// An object with exactly these fields, every one of them present (null where it has no value).
+function closed(properties: { readonly [name: string]: JsonObject }, description?: string): JsonObject {
+  const schema: JsonObject = { type: "object", required: Object.keys(properties), additionalProperties: false, properties };
+  return description === undefined ? schema : { ...schema, description };
 }
 
+function enumSchema(codes: { readonly [code: string]: number }, what: string): JsonObject {
+  return closed(
+    { value: { type: "integer" }, name: { type: "string" }, code: { type: "string", enum: [...Object.keys(codes), "UNKNOWN"] } },
+    `${what}: the stored number, its name in the answer's language, and its code ` +
+      `(${Object.entries(codes).map(([code, value]) => `${value} ${code}`).join(", ")}; UNKNOWN for any other stored value).`,
+  );
+}
+
+// The system envelope around `code`, `message` and `data`.
+function systemEnvelope(success: boolean, fields: { code: JsonObject; message: string; data: JsonObject }): JsonObject {
+  return closed({
+    version: { const: SYSTEM_API_VERSION },
+    timestamp: { type: "integer", description: "When the answer was made, in epoch milliseconds." },
+    success: { const: success },
+    code: fields.code,
+    message: { type: "string", description: fields.message },
+    data: fields.data,
+  });
+}
+
+const LISTED = "The user's workspaces, oldest first (then by business id); `[]` when there are none.";
+const NULL = { type: "null" };
+
 const SCHEMAS: { readonly [name: string]: JsonObject } = {
-  SystemWorkspace: {
-    type: "object",
-    required: [
-      "bizId", "institutionBizId", "entityBizId", "workspaceName", "workspaceTimezone", "workspaceStatus",
-      "workspaceKind", "extraData", "createdAt", "updatedAt",
-    ],
-    additionalProperties: false,
-    properties: {
-      bizId: { type: "string", description: "The workspace's business id." },
-      institutionBizId: { type: "string", description: "The business id of the institution it belongs to." },
-      entityBizId: { type: ["string", "null"], description: "The business id of its entity, or null." },
-      workspaceName: { type: "string" },
-      workspaceTimezone: { type: "string", description: "An IANA time zone name." },
-      workspaceStatus: ref("schemas", "SystemStatus"),
-      workspaceKind: ref("schemas", "SystemKind"),
-      extraData: { type: ["string", "null"], description: "A JSON document as text, or null." },
-      createdAt: { ...TIME, description: "UTC, to the second." },
-      updatedAt: { ...TIME, description: "UTC, to the second." },
-    },
-  },
+  SystemWorkspace: closed({
+    bizId: { type: "string", description: "The workspace's business id." },
+    institutionBizId: { type: "string", description: "The business id of the institution it belongs to." },
+    entityBizId: { type: ["string", "null"], description: "The business id of its entity, or null." },
+    workspaceName: { type: "string" },
+    workspaceTimezone: { type: "string", description: "An IANA time zone name." },
+    workspaceStatus: ref("schemas", "SystemStatus"),
+    workspaceKind: ref("schemas", "SystemKind"),
+    extraData: { type: ["string", "null"], description: "A JSON document as text, or null." },
+    createdAt: { ...TIME, description: "UTC, to the second." },
+    updatedAt: { ...TIME, description: "UTC, to the second." },
+  }),
   SystemStatus: enumSchema(WORKSPACE_STATUS, "The workspace's status"),
   SystemKind: enumSchema(WORKSPACE_KIND, "The workspace's kind"),
-  SystemSuccess: {
-    type: "object",
-    required: ["version", "timestamp", "success", "code", "message", "data"],
-    additionalProperties: false,
-    properties: {
-      version: { const: SYSTEM_API_VERSION },
-      timestamp: { type: "integer", description: "When the answer was made, in epoch milliseconds." },
-      success: { const: true },
-      code: { const: "2000" },
-      message: { type: "string", description: "`SUCCESS`, in the answer's language." },
-      data: {
-        type: "array",
-        description: "The user's workspaces, oldest first (then by business id); `[]` when there are none.",
-        items: ref("schemas", "SystemWorkspace"),
-      },
-    },
-  },
-  SystemFailure: {
-    type: "object",
-    required: ["version", "timestamp", "success", "code", "message", "data"],
-    additionalProperties: false,
-    properties: {
-      version: { const: SYSTEM_API_VERSION },
-      timestamp: { type: "integer", description: "When the answer was made, in epoch milliseconds." },
-      success: { const: false },
-      code: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.system)) },
-      message: { type: "string", description: "The code's text in the answer's language." },
-      data: { type: "null" },
-    },
-  },
-  UptimerWorkspace: {
-    type: "object",
-    required: ["id", "name", "role", "kind"],
-    additionalProperties: false,
-    properties: {
-      id: { type: "string", description: "The workspace's business id." },
-      name: { type: "string" },
-      role: { type: "string", enum: ["owner", "member"], description: "The user's role in the workspace." },
-      kind: { const: "workspace" },
-    },
-  },
-  UptimerSuccess: {
-    type: "object",
-    required: ["result", "error", "meta"],
-    additionalProperties: false,
-    properties: {
-      result: {
-        type: "array",
-        description: "The user's workspaces, oldest first (then by business id); `[]` when there are none.",
-        items: ref("schemas", "UptimerWorkspace"),
-      },
-      error: { type: "null" },
-      meta: { type: "null" },
-    },
-  },
-  UptimerError: {
-    type: "object",
-    required: ["code", "error_type", "message", "details"],
-    additionalProperties: false,
-    properties: {
-      code: { type: "integer", enum: unique(Object.values(FAILURES).map((spec) => spec.uptimer)) },
-      error_type: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.errorType)) },
-      message: { type: "string", description: "A short text in the answer's language." },
-      details: { type: "string", description: "A longer text in the answer's language." },
-    },
-  },
-  UptimerFailure: {
-    type: "object",
-    required: ["result", "error", "meta"],
-    additionalProperties: false,
-    properties: {
-      result: { type: "null" },
-      error: ref("schemas", "UptimerError"),
-      meta: { type: "null" },
-    },
-  },
+  SystemSuccess: systemEnvelope(true, {
+    code: { const: "2000" },
+    message: "`SUCCESS`, in the answer's language.",
+    data: { type: "array", description: LISTED, items: ref("schemas", "SystemWorkspace") },
+  }),
+  SystemFailure: systemEnvelope(false, {
+    code: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.system)) },
+    message: "The code's text in the answer's language.",
+    data: NULL,
+  }),
+  UptimerWorkspace: closed({
+    id: { type: "string", description: "The workspace's business id." },
+    name: { type: "string" },
+    role: { type: "string", enum: ["owner", "member"], description: "The user's role in the workspace." },
+    kind: { const: "workspace" },
+  }),
+  UptimerSuccess: closed({ result: { type: "array", description: LISTED, items: ref("schemas", "UptimerWorkspace") }, error: NULL, meta: NULL }),
+  UptimerError: closed({
+    code: { type: "integer", enum: unique(Object.values(FAILURES).map((spec) => spec.uptimer)) },
+    error_type: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.errorType)) },
+    message: { type: "string", description: "A short text in the answer's language." },
+    details: { type: "string", description: "A longer text in the answer's language." },
+  }),
+  UptimerFailure: closed({ result: NULL, error: ref("schemas", "UptimerError"), meta: NULL }),
 };
 
 // What each failure status means, for the responses' descriptions.
