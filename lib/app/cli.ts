@@ -30,7 +30,7 @@ import {
   SIGNATURE_ALGORITHMS,
 } from "../auth/mod.ts";
 import { applySchema } from "../repository/mod.ts";
-import { exitProcess, processEnvironment } from "../runtime/mod.ts";
+import { exitProcess, processArguments, processEnvironment } from "../runtime/mod.ts";
 import { ConfigError, configFromEnvironment, type ServerConfig } from "./config.ts";
 import { type DatabaseUrl, parseDatabaseUrl } from "./database_url.ts";
 
@@ -174,16 +174,16 @@ export async function runCommand(args: readonly string[], io: CommandIo): Promis
  * keeps it running. What the `lobby` bin, `deno run -A mod.ts …` and `bun
  * run mod.ts …` call.
  *
- * @param args The arguments after the program.
+ * @param args The arguments after the program; by default the process's.
  * @returns Resolves once the server listens; other commands end the process.
  *
  * @example
  * ```ts
  * import { runCli } from "./cli.ts";
- * const main = (args: string[]): Promise<void> => runCli(args);
+ * const main = (args?: string[]): Promise<void> => runCli(args);
  * ```
  */
-export async function runCli(args: readonly string[]): Promise<void> {
+export async function runCli(args: readonly string[] = processArguments()): Promise<void> {
   const io: CommandIo = { env: processEnvironment(), out: console.log, err: console.error, now: Date.now };
   const status = await runCommand(args, io);
   if (status !== undefined) exitProcess(status);
