@@ -86,6 +86,10 @@ export interface RemoteKeySet extends KeySet {
   refresh(): Promise<boolean>;
   /** How many fetches were started: for tests and metrics. */
   readonly fetches: number;
+  /** How many fetches replaced the keys: the others failed, and their reasons went to the watchers. */
+  readonly loads: number;
+  /** How many keys the last good fetch gave; 0 until one succeeds (for readiness). */
+  readonly keyCount: number;
 }
 
 const REMOTE_JWKS_OPTIONS = v.pipe(
@@ -166,6 +170,8 @@ export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {
   let lastFetchAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<boolean> | null = null;
   let fetches = 0;
+  let loads = 0;
+  let keyCount = 0;
 
   function report(reason: KeySetEventReason, detail?: number): void {
     const event: KeySetEvent = detail === undefined ? { reason, source } : { reason, source, detail };
@@ -216,6 +222,8 @@ export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {
       return false;
     }
     current = keySetOf(keys);
+    loads++;
+    keyCount = keys.length;
     kids = new Set(keys.flatMap((key) => (key.kid === undefined ? [] : [key.kid])));
     const ageMs = fetched.maxAgeSeconds === undefined ? defaultCacheMs : fetched.maxAgeSeconds * 1000;
     expiresAt = now() + Math.min(maxCacheMs, Math.max(minCacheMs, ageMs));
@@ -226,6 +234,12 @@ export function remoteJwksKeys(url: string | URL, options: RemoteJwksOptions = {
     algorithms: new Set<JwtAlgorithm>(algorithms),
     get fetches() {
       return fetches;
+    },
+    get loads() {
+      return loads;
+    },
+    get keyCount() {
+      return keyCount;
     },
     refresh,
     watch(listener) {

@@ -228,6 +228,12 @@ export interface VerifierOptions {
   check?: ClaimCheck;
   /** How many verified tokens to remember (0 to 1000000; default 10000; 0 turns the cache off). */
   cacheSize?: number;
+  /**
+   * Called on each lookup in the verified-token cache with whether the
+   * token was found (and still verified by a key of the set): for metrics.
+   * Not called with the cache off. Must not throw.
+   */
+  onCacheLookup?: (hit: boolean) => void;
 }
 
 const NAME_RULE = "must be a non-empty string";
@@ -252,6 +258,7 @@ const OPTIONS = v.pipe(
     maxAgeSeconds: v.optional(integer(1, 31_536_000)),
     check: v.optional(aFunction<ClaimCheck>()),
     cacheSize: v.optional(integer(0, 1_000_000), 10_000),
+    onCacheLookup: v.optional(aFunction<(hit: boolean) => void>()),
   }),
   v.forward(
     v.partialCheck(
@@ -336,6 +343,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const audiences = setOf(parsed.audience);
   const type = parsed.type === undefined ? undefined : mediaType(parsed.type);
   const cache = parsed.cacheSize === 0 ? null : new TokenCache<Verified>(parsed.cacheSize);
+  const counted = parsed.onCacheLookup;
 
   // The checks that depend on the clock, for a fresh token and a cached one alike.
   function timing(exp: number, nbf: number | undefined, iat: number | undefined, nowMs: number): TokenFailureReason | null {
@@ -375,12 +383,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const found = keys.candidates(hit.query);
         const current = Array.isArray(found) ? (found as readonly VerificationKey[]) : await found;
         if (current.includes(hit.key)) {
+          counted?.(true);
           const late = timing(hit.exp, hit.nbf, hit.iat, nowMs);
           if (late !== null) return fail(late);
           return check === undefined ? hit.success : (await refusal(hit, nowMs)) ?? hit.success;
         }
         cache!.delete(cacheKey);
       }
+      counted?.(false);
     }
 
     const jws = parseCompactJws(token);

@@ -14,6 +14,7 @@ import {
 } from "../envelope/mod.ts";
 import type { Locale } from "../locale/mod.ts";
 import type { WorkspaceMembership } from "../repository/mod.ts";
+import type { TraceContext } from "./_request_id.ts";
 import type { Dialect } from "./_routes.ts";
 import type { PlainResponse } from "./handler.ts";
 
@@ -34,28 +35,45 @@ const encoder = new TextEncoder();
 export class Reply {
   /** The language of the answer; English until negotiated. */
   locale: Locale = "en";
+  /** The dialect's code of the envelope sent, for the access log (`undefined` for an answer without one, such as a 204). */
+  code: string | undefined;
+  /** The user the request speaks for, once its token is verified, for the access log. */
+  user: string | undefined;
+  /** `Vary`: what a per-user answer depends on. */
+  readonly #vary: string;
 
   /**
    * @param dialect The dialect of the route.
    * @param head Whether the request is a `HEAD`: the body is left out, its length kept.
    * @param realm The `WWW-Authenticate` realm.
    * @param now The clock, for the system dialect's `timestamp`.
+   * @param request The request's id, echoed in `X-Request-Id`, and CORS:
+   *   `cors` is absent with CORS off, `null` for an origin that gets no CORS
+   *   headers, else those headers; with CORS on every answer varies by `Origin`.
    */
   constructor(
     readonly dialect: Dialect,
     readonly head: boolean,
     readonly realm: string,
     readonly now: () => number,
-  ) {}
+    readonly request?: { readonly id: string; readonly trace?: TraceContext; readonly cors?: Readonly<Record<string, string>> | null },
+  ) {
+    this.#vary = request?.cors === undefined ? "Authorization, Accept-Language" : "Authorization, Accept-Language, Origin";
+  }
 
   /** An answer with the headers of every per-user response, and `extra`. */
   send(status: number, text: string | null, extra?: Record<string, string>): PlainResponse {
     const headers: Record<string, string> = {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "private, no-cache",
-      "vary": "Authorization, Accept-Language",
+      "vary": this.#vary,
       "content-language": this.locale,
     };
+    const request = this.request;
+    if (request !== undefined) {
+      headers["x-request-id"] = request.id;
+      if (request.cors) Object.assign(headers, request.cors);
+    }
     if (extra !== undefined) Object.assign(headers, extra);
     if (text === null || !this.head) return { status, headers, body: text };
     headers["content-length"] = String(encoder.encode(text).length);
@@ -64,13 +82,17 @@ export class Reply {
 
   /** The 200 with the user's memberships. */
   success(rows: readonly WorkspaceMembership[]): PlainResponse {
-    const text = this.dialect === "system" ? systemSuccessJson(rows, this.locale, this.now()) : uptimerSuccessJson(rows);
+    const system = this.dialect === "system";
+    const text = system ? systemSuccessJson(rows, this.locale, this.now()) : uptimerSuccessJson(rows);
+    this.code = system ? "2000" : undefined;
     return this.send(200, text);
   }
 
   /** A failure in the dialect's envelope, with its status. */
   fail(failure: FailureName, extra?: Record<string, string>): PlainResponse {
-    const body = this.dialect === "system" ? systemFailure(failure, this.locale, this.now()) : uptimerFailure(failure, this.locale);
+    const system = this.dialect === "system";
+    const body = system ? systemFailure(failure, this.locale, this.now()) : uptimerFailure(failure, this.locale);
+    this.code = system ? FAILURES[failure].system : String(FAILURES[failure].uptimer);
     return this.send(FAILURES[failure].status, JSON.stringify(body), extra);
   }
 

@@ -10,14 +10,21 @@ import { clientHashMatches, createVerifier, extractBearer, type KeySetEventReaso
 import { negotiateLocale } from "../locale/mod.ts";
 import { type RepositoryEvent, RepositoryUnavailableError, type WorkspaceMembership, type WorkspaceRepository } from "../repository/mod.ts";
 import { Deadlines } from "./_deadlines.ts";
+import { CORS_OPTION, type CorsOptions, CorsPolicy } from "./_cors.ts";
+import { HEALTH_OPTION, type HealthOptions, type Readiness, ReadinessCheck } from "./_health.ts";
 import { Reply } from "./_reply.ts";
+import { parseTraceparent, requestIdFor, type TraceContext } from "./_request_id.ts";
+import type { HandlerMetrics } from "./handler_metrics.ts";
+import { HANDLER_EVENT_LEVELS, LOG_LEVELS, type LogLevel, passes } from "./log_level.ts";
 import { type Dialect, matchRoute, resolveRoutes, type Route, ROUTES_OPTION, type RouteOptions, splitUrl } from "./_routes.ts";
 
-export type { Dialect, RouteOptions };
+export type { CorsOptions, Dialect, HandlerMetrics, HealthOptions, LogLevel, Readiness, RouteOptions };
 
 /** Something worth a line in the server's log. Never carries a token, a key or an SQL value. */
 export interface HandlerEvent {
   /**
+   * `request` (info: the access log, one per answered request, with the
+   * method, path, status, dialect, code, duration, bytes and user),
    * `auth_rejected` (warn), `repository_unavailable` (warn), `internal_error`
    * (error), `key_source_problem` (warn: the key set could not refresh, such
    * as a JWKS issuer down; cached keys stay in use).
@@ -33,6 +40,7 @@ export interface HandlerEvent {
    * `internal_error` per failed request, as before.
    */
   readonly event:
+    | "request"
     | "auth_rejected"
     | "repository_unavailable"
     | "internal_error"
@@ -40,7 +48,27 @@ export interface HandlerEvent {
     | "database_down"
     | "database_up"
     | "database_error";
-  /** The dialect of the request; absent for `key_source_problem` and the `database_` events. */
+  /** How much it matters (see `HANDLER_EVENT_LEVELS`): set on every event the handler passes to `log`. */
+  readonly level?: LogLevel;
+  /** The request's id (its `X-Request-Id` when valid, else the one made for it): on every event of a request. */
+  readonly requestId?: string;
+  /** The trace id of the request's W3C `traceparent`, when it has a valid one. */
+  readonly traceId?: string;
+  /** The parent-id of the request's `traceparent`: the caller's span. */
+  readonly spanId?: string;
+  /** For `request`: the method, as sent. */
+  readonly method?: string;
+  /** For `request`: the path, without the query. */
+  readonly path?: string;
+  /** For `request`: the HTTP status answered. */
+  readonly status?: number;
+  /** For `request`: how long the handler took to answer, in microseconds. */
+  readonly durationUs?: number;
+  /** For `request`: the bytes of the body sent (0 for `HEAD` and answers without a body). */
+  readonly bytes?: number;
+  /** For `request`: the user the token speaks for (its subject claim), once verified; never another claim. */
+  readonly user?: string;
+  /** The dialect of the request (for `request`, absent outside both dialects); absent for `key_source_problem` and the `database_` events. */
   readonly dialect?: Dialect;
   /**
    * For `auth_rejected`: a token failure reason, a bearer failure or
@@ -51,6 +79,8 @@ export interface HandlerEvent {
    */
   readonly reason?: string;
   /**
+   * For `request`: the answer's code in its dialect (the system `code`, or
+   * the uptimer `error.code` as a string), absent when the answer has none.
    * For `auth_rejected` with `claim_check_failed`: the claim check's code.
    * For `database_error`: the SQLSTATE (`42P01`, `3D000`…) or the driver's
    * code (`QUEUE_FULL` when too many requests wait for the database).
@@ -95,10 +125,31 @@ export interface WorkspacesHandlerOptions {
   readonly timeoutMs?: number;
   /** Receives auth rejections and errors (default: errors and outages to `console.error`, key source problems to `console.warn`). */
   readonly log?: (event: HandlerEvent) => void;
+  /**
+   * The least level of the events passed to `log` (default `"warn"`: set
+   * `"info"` for the access log, a `request` event per request). Events
+   * below it are not even made.
+   */
+  readonly logLevel?: LogLevel;
+  /** CORS for browser pages on other origins; off when absent. */
+  readonly cors?: CorsOptions;
+  /** Liveness and readiness endpoints at paths of your choosing, and how readiness is judged; no endpoint without paths. */
+  readonly health?: HealthOptions;
+  /**
+   * More exact paths to answer (`GET` and `HEAD`; `OPTIONS` is answered, any
+   * other method gets 405), such as a metrics page: their answers get the
+   * request id, the access log, the metrics and CORS as the dialects' do.
+   */
+  readonly endpoints?: Readonly<Record<string, HandlerEndpoint>>;
+  /** Receives counts and timings: requests, refusals, token cache lookups, repository listings. */
+  readonly metrics?: HandlerMetrics;
 }
 
 /** A standard fetch handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
+
+/** An endpoint of the `endpoints` option: its answer to a `GET` (a `HEAD` gets the same without the body). */
+export type HandlerEndpoint = (request: PlainRequest) => PlainResponse | Promise<PlainResponse>;
 
 /**
  * What the handler reads of a request. A `Request` is one; an adapter can
@@ -133,6 +184,13 @@ export interface PlainResponse {
 export interface WorkspacesHandler extends FetchHandler {
   /** Answers without building a `Request` or a `Response`. Never rejects. */
   readonly answer: (request: PlainRequest) => Promise<PlainResponse>;
+  /**
+   * Whether lobby can answer listings: the database answers (one probe at
+   * a time, its result kept for a second) and a verification key is
+   * loaded; what the `health.ready` path answers. Never rejects. Every
+   * handler `createWorkspacesHandler` makes has it; a wrapper may not.
+   */
+  readonly ready?: () => Promise<Readiness>;
 }
 
 const ALLOW = "GET, HEAD, OPTIONS";
@@ -160,8 +218,26 @@ const OPTIONS = v.object({
     5000,
   ),
   log: v.optional(v.custom<(event: HandlerEvent) => void>(isFunction, "must be a function"), () => logErrors),
+  logLevel: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`)),
+  cors: CORS_OPTION,
+  health: HEALTH_OPTION,
+  endpoints: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(/^\/[\x21-\x7e]*$/, "must have absolute paths of visible ASCII characters as keys")),
+      v.custom<HandlerEndpoint>(isFunction, "must map paths to functions"),
+      "must be an object mapping paths to functions",
+    ),
+    {},
+  ),
+  metrics: v.optional(
+    v.custom<HandlerMetrics>(
+      (value) => ["request", "authRejected", "tokenCache", "repository"].every((name) => isFunction((value as Record<string, unknown> | null)?.[name])),
+      "must be an object with request, authRejected, tokenCache and repository methods",
+    ),
+  ),
 });
 
+const TEXT = "text/plain; charset=utf-8";
 const OUTSIDE_NOT_FOUND: PlainResponse = {
   status: 404,
   headers: { "content-type": "text/plain; charset=utf-8", "content-language": "en" },
@@ -192,9 +268,40 @@ const OUTSIDE_NOT_FOUND: PlainResponse = {
  * assert.equal((await response.json()).error.code, 1001);
  * ```
  */
-export function createWorkspacesHandler(options: WorkspacesHandlerOptions): WorkspacesHandler {
-  const { repository, realm, now, timeoutMs, log, routes: routeOption } = parseOptions("createWorkspacesHandler", OPTIONS, options);
-  const verify = createVerifier(options.auth);
+export function createWorkspacesHandler(
+  options: WorkspacesHandlerOptions,
+): WorkspacesHandler & { readonly ready: () => Promise<Readiness> } {
+  const {
+    repository,
+    realm,
+    now,
+    timeoutMs,
+    log: sink,
+    routes: routeOption,
+    cors: corsOption,
+    health,
+    endpoints,
+    metrics,
+  } = parseOptions("createWorkspacesHandler", OPTIONS, options);
+  // Events below the least level are not even made.
+  const least: LogLevel = options.logLevel ?? "warn";
+  const logRequests = passes("info", least);
+  const timed = logRequests || metrics !== undefined;
+  const verify = createVerifier(metrics === undefined ? options.auth : countingCache(options.auth, metrics));
+  const cors = corsOption === undefined ? undefined : new CorsPolicy(corsOption);
+  const readiness = new ReadinessCheck(health.probe ?? probeOf(repository), health.keysLoaded ?? (() => keysLoaded(options.auth.keys)), health.timeoutMs);
+  const own = ownEndpoints(endpoints, health, readiness);
+
+  // Every event goes through here: its level set, and below `least` dropped.
+  function log(event: HandlerEvent): void {
+    const level = event.level ?? HANDLER_EVENT_LEVELS[event.event];
+    if (!passes(level, least)) return;
+    try {
+      sink(event.level === undefined ? { ...event, level } : event);
+    } catch {
+      // A broken log must not break a request.
+    }
+  }
   const deadlines = new Deadlines(timeoutMs);
   const routes = resolveRoutes(routeOption);
   options.auth.keys.watch?.(({ reason, source, detail }) => {
@@ -234,56 +341,154 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Work
     const { dialect } = reply;
     const bearer = extractBearer(request.headers.get("authorization"));
     if (!bearer.ok) {
-      log({ event: "auth_rejected", dialect, reason: bearer.reason });
+      rejected(reply, bearer.reason);
       return reply.unauthorized(bearer.reason, false);
     }
     const verified = await verify(bearer.token, now());
     if (!verified.ok) {
       const { reason, code } = verified;
-      log(code === undefined ? { event: "auth_rejected", dialect, reason } : { event: "auth_rejected", dialect, reason, code });
+      rejected(reply, reason, code);
       return reply.unauthorized("invalid_token", reason === "expired" || reason === "too_old");
     }
     const { userId, clientHash } = verified.principal;
     // A token bound to a device is bound in both dialects: they list the
     // same workspaces, so checking one only would be bypassed by the URL.
     if (clientHash !== null && !clientHashMatches(clientHash, request.headers.get("x-client-hash"))) {
-      log({ event: "auth_rejected", dialect, reason: "client_hash_mismatch" });
+      rejected(reply, "client_hash_mismatch");
       return reply.unauthorized("invalid_token", false);
     }
     return userId;
   }
 
+  // An authentication failure: counted, and logged with its reason.
+  function rejected(reply: Reply, reason: string, code?: string): void {
+    metrics?.authRejected(reason);
+    const event: Mutable<HandlerEvent> = { event: "auth_rejected", ...requestFields(reply.request!), dialect: reply.dialect, reason };
+    if (code !== undefined) event.code = code;
+    log(event);
+  }
+
+  // What an OPTIONS request gets: `Allow`, and the CORS preflight headers
+  // when it is a preflight from an allowed origin.
+  function allowHeaders(request: PlainRequest): Record<string, string> {
+    if (cors === undefined || request.headers.get("access-control-request-method") === null) return { allow: ALLOW };
+    const preflight = cors.preflightHeaders(request.headers.get("origin"));
+    return preflight === undefined ? { allow: ALLOW } : { allow: ALLOW, ...preflight };
+  }
+
   async function serve(request: PlainRequest, route: Route, query: string, reply: Reply): Promise<PlainResponse> {
     const method = request.method;
-    if (method === "OPTIONS") return reply.send(204, null, { allow: ALLOW });
+    if (method === "OPTIONS") return reply.send(204, null, allowHeaders(request));
     if (method !== "GET" && method !== "HEAD") return reply.fail("method_not_allowed", { allow: ALLOW });
 
     const user = await authenticate(request, reply);
     if (typeof user !== "string") return user;
+    reply.user = user;
 
     // The listing takes no parameters: one it does not know would be
     // silently ignored, and a client asking for `?role=owner` would
     // believe it had filtered.
     if (query !== "" || !validHeaders(route.dialect, request.headers)) return reply.fail("malformed_request");
 
-    const rows = await list(route.dialect, user);
+    const rows = metrics === undefined ? await list(route.dialect, user) : await timedList(route.dialect, user);
     if (rows === "unavailable") return reply.fail("service_unavailable");
     if (rows === "failed") return reply.fail("internal_error");
     return reply.success(rows);
   }
 
+  // The listing, timed and its failure counted by kind.
+  async function timedList(dialect: Dialect, userId: string): ReturnType<typeof list> {
+    const started = performance.now();
+    let rows: Awaited<ReturnType<typeof list>>;
+    try {
+      rows = await list(dialect, userId);
+    } catch (error) {
+      metrics!.repository((performance.now() - started) / 1000, "error");
+      throw error;
+    }
+    const ms = performance.now() - started;
+    // The deadline's timer may fire a little early.
+    const kind = rows === "unavailable" ? (ms >= timeoutMs - 1 ? "timeout" : "unavailable") : rows === "failed" ? "error" : undefined;
+    metrics!.repository(ms / 1000, kind);
+    return rows;
+  }
+
   async function answer(request: PlainRequest): Promise<PlainResponse> {
+    const started = timed ? performance.now() : 0;
+    const headers = request.headers;
+    const traceparent = headers.get("traceparent");
+    const context: RequestContext = {
+      id: requestIdFor(headers.get("x-request-id"), now()),
+      trace: traceparent === null ? undefined : parseTraceparent(traceparent),
+      cors: cors === undefined ? undefined : (cors.answerHeaders(headers.get("origin")) ?? null),
+      dialect: undefined,
+      code: undefined,
+      user: undefined,
+    };
     const { path, query } = splitUrl(request.url);
-    const route = matchRoute(routes, path);
-    if (route === undefined) return OUTSIDE_NOT_FOUND;
-    const reply = new Reply(route.dialect, request.method === "HEAD", realm, now);
+    const endpoint = own.get(path);
+    let response: PlainResponse;
+    if (endpoint !== undefined) response = await serveEndpoint(request, endpoint, context);
+    else {
+      const route = matchRoute(routes, path);
+      response = route === undefined ? decorate(OUTSIDE_NOT_FOUND, context) : await serveRoute(request, route, path, query, context);
+    }
+    if (timed) finish(request, path, response, context, started);
+    return response;
+  }
+
+  async function serveRoute(request: PlainRequest, route: Route, path: string, query: string, context: RequestContext): Promise<PlainResponse> {
+    context.dialect = route.dialect;
+    const reply = new Reply(route.dialect, request.method === "HEAD", realm, now, context);
+    let response: PlainResponse;
     try {
       reply.locale = negotiateLocale(request.headers.get("accept-language"));
-      if (path !== route.path) return reply.fail("not_found");
-      return await serve(request, route, query, reply);
+      response = path === route.path ? await serve(request, route, query, reply) : reply.fail("not_found");
     } catch (error) {
-      log({ event: "internal_error", dialect: route.dialect, error });
-      return reply.fail("internal_error");
+      log({ event: "internal_error", ...requestFields(context), dialect: route.dialect, error });
+      response = reply.fail("internal_error");
+    }
+    context.code = reply.code;
+    context.user = reply.user;
+    return response;
+  }
+
+  // An endpoint of `endpoints` or `health`, answered like the dialects: request id, CORS, `Allow`.
+  async function serveEndpoint(request: PlainRequest, endpoint: HandlerEndpoint, context: RequestContext): Promise<PlainResponse> {
+    const method = request.method;
+    if (method === "OPTIONS") return decorate({ status: 204, headers: allowHeaders(request), body: null }, context);
+    if (method !== "GET" && method !== "HEAD") {
+      return decorate({ status: 405, headers: { allow: ALLOW, "content-type": TEXT }, body: "Method Not Allowed\n" }, context);
+    }
+    let response: PlainResponse;
+    try {
+      response = await endpoint(request);
+    } catch (error) {
+      log({ event: "internal_error", ...requestFields(context), error });
+      response = { status: 500, headers: { "content-type": TEXT }, body: "Internal Server Error\n" };
+    }
+    if (method === "HEAD" && response.body !== null) response = { ...response, body: null };
+    return decorate(response, context);
+  }
+
+  // The access log and the request metrics; neither may fail the answer.
+  function finish(request: PlainRequest, path: string, response: PlainResponse, context: RequestContext, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    try {
+      metrics?.request(context.dialect ?? "none", response.status, seconds);
+      if (!logRequests) return;
+      const event: Mutable<HandlerEvent> = { event: "request", level: "info", ...requestFields(context) };
+      event.method = request.method;
+      event.path = path;
+      event.status = response.status;
+      if (context.dialect !== undefined) event.dialect = context.dialect;
+      if (context.code !== undefined) event.code = context.code;
+      event.durationUs = Math.round(seconds * 1e6);
+      event.bytes = response.body === null ? 0 : byteLength(response.body);
+      if (context.user !== undefined) event.user = context.user;
+      log(event);
+    } catch {
+      // A broken metrics sink must not break a request.
     }
   }
 
@@ -291,7 +496,90 @@ export function createWorkspacesHandler(options: WorkspacesHandlerOptions): Work
     const { status, headers, body } = await answer(request);
     return new Response(body, { status, headers });
   };
-  return Object.assign(handler, { answer });
+  return Object.assign(handler, { answer, ready: () => readiness.check() });
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+// What the handler knows of a request beyond the request itself.
+interface RequestContext {
+  readonly id: string;
+  readonly trace: TraceContext | undefined;
+  /** Absent with CORS off; `null` when the request's origin gets no CORS headers. */
+  readonly cors: Readonly<Record<string, string>> | null | undefined;
+  dialect: Dialect | undefined;
+  code: string | undefined;
+  user: string | undefined;
+}
+
+// The fields every event of a request carries.
+function requestFields(context: { readonly id: string; readonly trace?: TraceContext | undefined }): Pick<HandlerEvent, "requestId" | "traceId" | "spanId"> {
+  const trace = context.trace;
+  return trace === undefined ? { requestId: context.id } : { requestId: context.id, traceId: trace.traceId, spanId: trace.spanId };
+}
+
+// An answer outside the dialects with the request's id and CORS headers.
+function decorate(response: PlainResponse, context: RequestContext): PlainResponse {
+  const headers: Record<string, string> = { ...response.headers, "x-request-id": context.id };
+  if (context.cors !== undefined) {
+    headers.vary = headers.vary === undefined ? "Origin" : `${headers.vary}, Origin`;
+    if (context.cors !== null) Object.assign(headers, context.cors);
+  }
+  return { status: response.status, headers, body: response.body };
+}
+
+const HEALTH_HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } as const;
+const LIVE: PlainResponse = { status: 200, headers: HEALTH_HEADERS, body: '{"status":"ok"}' };
+
+// The `endpoints` and the health paths, by exact path.
+function ownEndpoints(
+  endpoints: Readonly<Record<string, HandlerEndpoint>>,
+  health: Pick<HealthOptions, "live" | "ready">,
+  readiness: ReadinessCheck,
+): ReadonlyMap<string, HandlerEndpoint> {
+  const own = new Map(Object.entries(endpoints));
+  const add = (option: "live" | "ready", endpoint: HandlerEndpoint) => {
+    const path = health[option];
+    if (path === undefined) return;
+    if (own.has(path)) throw new TypeError(`createWorkspacesHandler: options.health.${option} must not be a path of options.endpoints or another health path (${path})`);
+    own.set(path, endpoint);
+  };
+  add("live", () => LIVE);
+  add("ready", async () => {
+    const { ready, checks } = await readiness.check();
+    return { status: ready ? 200 : 503, headers: HEALTH_HEADERS, body: JSON.stringify({ status: ready ? "ok" : "unavailable", checks }) };
+  });
+  return own;
+}
+
+// A user id no token can carry (subjects have no control characters), for
+// the default readiness probe: a real listing that finds nothing.
+const PROBE_USER = "\u0001lobby-readiness-probe";
+
+function probeOf(repository: WorkspaceRepository): () => Promise<unknown> {
+  const ping = (repository as { ping?: unknown }).ping;
+  if (typeof ping === "function") return () => (ping as () => Promise<unknown>).call(repository);
+  return () => repository.listForUser(PROBE_USER);
+}
+
+function keysLoaded(keys: VerifierOptions["keys"]): boolean {
+  const count = (keys as { keyCount?: unknown }).keyCount;
+  return typeof count === "number" ? count > 0 : true;
+}
+
+// The verifier's options with its cache lookups counted.
+function countingCache(auth: VerifierOptions, metrics: HandlerMetrics): VerifierOptions {
+  const theirs = auth.onCacheLookup;
+  return { ...auth, onCacheLookup: theirs === undefined ? (hit) => metrics.tokenCache(hit) : (hit) => (theirs(hit), metrics.tokenCache(hit)) };
+}
+
+const encoder = new TextEncoder();
+const scratch = new Uint8Array(65_536);
+
+// UTF-8 bytes of a body, without allocating for the usual size.
+function byteLength(text: string): number {
+  if (text.length * 3 <= scratch.length) return encoder.encodeInto(text, scratch).written;
+  return encoder.encode(text).length;
 }
 
 function validHeaders(dialect: Dialect, headers: PlainRequest["headers"]): boolean {

@@ -394,7 +394,14 @@ t.test("a claim check's refusal is logged with its code; too old is described as
   const refused = await handler(get(UPTIMER, { authorization: `Bearer ${await token()}` }));
   t.equal(refused.status, 401);
   t.equal((await refused.json()).error.code, 1003);
-  t.strictSame(events.at(-1), { event: "auth_rejected", dialect: "uptimer", reason: "claim_check_failed", code: "missing_scope" });
+  t.strictSame(events.at(-1), {
+    event: "auth_rejected",
+    requestId: refused.headers.get("x-request-id"),
+    dialect: "uptimer",
+    reason: "claim_check_failed",
+    code: "missing_scope",
+    level: "warn",
+  });
   t.match(refused.headers.get("www-authenticate"), /error_description="The access token is invalid"/);
   const old = await handler(get(UPTIMER, { authorization: `Bearer ${await token({ scope: "workspaces", iat: NOW_S - 600 })}` }));
   t.equal(old.status, 401);
@@ -412,8 +419,8 @@ t.test("key set problems reach the log, and the default log warns about them", a
   listeners[0]!({ reason: "jwks_http_error", source: "https://id.example/jwks", detail: 503 });
   listeners[0]!({ reason: "jwks_timeout", source: "https://id.example/jwks" });
   t.strictSame(events, [
-    { event: "key_source_problem", reason: "jwks_http_error", source: "https://id.example/jwks", detail: 503 },
-    { event: "key_source_problem", reason: "jwks_timeout", source: "https://id.example/jwks" },
+    { event: "key_source_problem", reason: "jwks_http_error", source: "https://id.example/jwks", detail: 503, level: "warn" },
+    { event: "key_source_problem", reason: "jwks_timeout", source: "https://id.example/jwks", level: "warn" },
   ]);
   const warned: unknown[][] = [];
   const warn = console.warn;
