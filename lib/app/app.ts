@@ -8,14 +8,15 @@
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import postgres from "postgres";
 import { combineKeySets, jwksKeys, KeyError, type KeySet, pemKeys, type RemoteKeySet, remoteJwksKeys, secretKeys } from "../auth/mod.ts";
-import { createWorkspacesHandler, type HandlerEvent, type WorkspacesHandler } from "../handler/mod.ts";
+import { createWorkspacesHandler, type HandlerEvent, type LogLevel, type WorkspacesHandler } from "../handler/mod.ts";
+import { createLogger, type LogEvent, stdoutIsTerminal } from "../observe/mod.ts";
 import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "../repository/mod.ts";
 import { DEMO_USER } from "../repository/demo.ts";
 import { openEmbeddedDatabase } from "../repository/embedded.ts";
 import { lockDataDir } from "../runtime/lock.ts";
 import { ConfigError, type ConfigProblem, type ServerConfig } from "./config.ts";
 import type { DatabaseUrl } from "./database_url.ts";
-import { type StandaloneRoute, withStandaloneRoutes } from "./routes.ts";
+import type { StandaloneRoute } from "./routes.ts";
 
 /** A running lobby without its listener. */
 export interface StandaloneApp {
@@ -27,7 +28,13 @@ export interface StandaloneApp {
   readonly databaseLabel: string;
   /** Set in demo mode: a demo user and a token for it. */
   readonly demo: { readonly userId: string; readonly token: string; readonly expiresAt: number } | undefined;
-  /** Closes the database pool or the embedded database, and lets go of the data directory. */
+  /**
+   * The server's log: the handler's events and the server's own
+   * (`server_ready`, `server_stopping`…), as `LOG_FORMAT` and `LOG_LEVEL`
+   * say, or to `options.log`.
+   */
+  readonly log: (event: LogEvent | HandlerEvent) => void;
+  /** Closes the database pool or the embedded database, lets go of the data directory, and writes the log lines still waiting. */
   close(): Promise<void>;
 }
 
@@ -35,8 +42,13 @@ export interface StandaloneApp {
 export interface StandaloneOptions {
   /** The clock in epoch milliseconds. */
   readonly now: () => number;
-  /** Receives the handler's events (default: the handler's own log). */
+  /**
+   * Receives the handler's events from `logLevel` up (default: lines on
+   * standard output as `LOG_FORMAT` and `LOG_LEVEL` say).
+   */
   readonly log?: (event: HandlerEvent) => void;
+  /** With `log`: the least level it receives (default `warn`, the handler's). */
+  readonly logLevel?: LogLevel;
 }
 
 /** How long the printed demo token stays valid. */
@@ -70,6 +82,20 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   const demoSecret = config.demo ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32))) : undefined;
   const { keys, remotes } = demoSecret === undefined ? await configuredKeys(config, options.now) : { keys: await secretKeys(demoSecret), remotes: [] };
   const store = config.databaseUrl === undefined ? await embedded(config.dataDir) : server(config.databaseUrl);
+  const logger = options.log === undefined
+    ? createLogger({ format: config.logFormat ?? (stdoutIsTerminal() ? "text" : "json"), level: config.logLevel })
+    : undefined;
+  const log: (event: LogEvent | HandlerEvent) => void = logger ?? (options.log as (event: LogEvent | HandlerEvent) => void);
+  // The standalone server's own endpoints, by exact path, answered by the
+  // handler with a request id, an access log line and CORS.
+  const routes: Record<string, StandaloneRoute> = {};
+  const metrics = config.metrics ? await prometheusMetricsOf(remotes) : undefined;
+  if (metrics !== undefined) routes["/metrics"] = metrics.endpoint;
+  // Keys imported up front are loaded; a remote JWK Set has keys once a fetch succeeded.
+  const keysLoaded = remotes.length === 0 || demoSecret !== undefined || config.secret !== undefined || config.publicKey !== undefined ||
+      config.jwks !== undefined
+    ? () => true
+    : () => remotes.some((remote) => remote.keyCount > 0);
   const workspaces = createWorkspacesHandler({
     repository: store.repository,
     auth: {
@@ -83,20 +109,40 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
       maxAgeSeconds: config.maxAgeSeconds,
     },
     now: options.now,
-    log: options.log,
+    log,
+    logLevel: logger?.level ?? options.logLevel,
+    health: { live: "/healthz", ready: "/readyz", keysLoaded },
+    cors: config.corsOrigins === undefined
+      ? undefined
+      : { origins: config.corsOrigins, credentials: config.corsCredentials, maxAgeSeconds: config.corsMaxAgeSeconds },
+    endpoints: routes,
+    metrics: metrics?.handler,
   });
   // Fetched now rather than on the first request; the handler is already
   // watching the key sets, so a failure reaches its log.
   for (const remote of remotes) void remote.refresh();
-  // The standalone server's own endpoints, by exact path.
-  const routes: Record<string, StandaloneRoute> = {};
   return {
-    handler: withStandaloneRoutes(workspaces, routes),
+    handler: workspaces,
     database: config.databaseUrl === undefined ? "embedded" : "postgres",
     databaseLabel: store.label,
     demo: demoSecret === undefined ? undefined : await demoToken(config, demoSecret, options.now),
-    close: store.close,
+    log,
+    close: async () => {
+      try {
+        await store.close();
+      } finally {
+        logger?.flush();
+      }
+    },
   };
+}
+
+// prom-client is loaded only when METRICS=1.
+async function prometheusMetricsOf(remotes: readonly RemoteKeySet[]) {
+  const { prometheusMetrics } = await import("../observe/metrics.ts");
+  const metrics = await prometheusMetrics();
+  for (const remote of remotes) metrics.watchKeySource(remote);
+  return metrics;
 }
 
 // The key sets the configuration names, each imported once; every key

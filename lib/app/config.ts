@@ -7,6 +7,8 @@
 import * as v from "valibot";
 import { issueProblem } from "../_options.ts";
 import { isJwksUrlAllowed, PUBLIC_KEY_ALGORITHMS, type PublicKeyAlgorithm } from "../auth/mod.ts";
+import { LOG_LEVELS, type LogLevel } from "../handler/mod.ts";
+import { isSerializedOrigin } from "../handler/_cors.ts";
 import { type DatabaseUrl, parseDatabaseUrl } from "./database_url.ts";
 
 /** The standalone server's settings, after checking. */
@@ -59,6 +61,18 @@ export interface ServerConfig {
   readonly requestTimeoutSeconds: number;
   /** `HTTP_MAX_CONNECTIONS`: the most open connections; more are refused (default 1024). */
   readonly maxConnections: number;
+  /** `LOG_FORMAT`: `json` or `text`; unset, text on a terminal and JSON otherwise. */
+  readonly logFormat: "json" | "text" | undefined;
+  /** `LOG_LEVEL`: the least level logged (default `info`). */
+  readonly logLevel: LogLevel;
+  /** `METRICS=1`: serve Prometheus metrics on `GET /metrics` (default off). */
+  readonly metrics: boolean;
+  /** `CORS_ORIGINS`: the browser origins allowed, or `"*"`; unset, CORS is off. */
+  readonly corsOrigins: readonly string[] | "*" | undefined;
+  /** `CORS_CREDENTIALS=1`: allow credentials mode (not with `CORS_ORIGINS=*`; default off). */
+  readonly corsCredentials: boolean;
+  /** `CORS_MAX_AGE`: how long a browser may keep a preflight's answer, in seconds (default 600). */
+  readonly corsMaxAgeSeconds: number;
 }
 
 /** One thing wrong with the configuration, as data. */
@@ -128,6 +142,17 @@ const integer = (min: number, max: number) => {
   const message = `must be an integer from ${min} to ${max}`;
   return v.pipe(v.string(), v.regex(/^\d{1,7}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
 };
+const flag = v.pipe(v.picklist(["0", "1", "false", "true"], "must be 1 or 0"), v.transform((text) => text === "1" || text === "true"));
+const origins = v.union([
+  v.literal("*"),
+  v.pipe(
+    list,
+    v.check(
+      (items) => items.every(isSerializedOrigin),
+      "must be * or origins such as https://app.example.com, comma-separated (scheme, host and port; no path or trailing slash)",
+    ),
+  ),
+], "must be * or origins such as https://app.example.com, comma-separated (scheme, host and port; no path or trailing slash)");
 const databaseUrl = v.pipe(
   v.string(),
   v.rawTransform(({ dataset, addIssue, NEVER }) => {
@@ -172,6 +197,12 @@ const ENVIRONMENT = v.object({
   HTTP_HEADERS_TIMEOUT: v.optional(integer(1, 3600), "10"),
   HTTP_REQUEST_TIMEOUT: v.optional(integer(1, 3600), "30"),
   HTTP_MAX_CONNECTIONS: v.optional(integer(1, 1000000), "1024"),
+  LOG_FORMAT: v.optional(v.picklist(["json", "text"], "must be json or text")),
+  LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+  METRICS: v.optional(flag, "0"),
+  CORS_ORIGINS: v.optional(origins),
+  CORS_CREDENTIALS: v.optional(flag, "0"),
+  CORS_MAX_AGE: v.optional(integer(0, 86400), "600"),
 });
 
 /**
@@ -222,6 +253,12 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
   if (parsed.success && parsed.output.JWT_JWKS_MAX_AGE < parsed.output.JWT_JWKS_MIN_AGE) {
     problems.push({ variable: "JWT_JWKS_MAX_AGE", problem: "must not be below JWT_JWKS_MIN_AGE" });
   }
+  if (parsed.success && parsed.output.CORS_CREDENTIALS) {
+    if (parsed.output.CORS_ORIGINS === undefined) problems.push({ variable: "CORS_CREDENTIALS", problem: "is set without CORS_ORIGINS" });
+    else if (parsed.output.CORS_ORIGINS === "*") {
+      problems.push({ variable: "CORS_CREDENTIALS", with: ["CORS_ORIGINS"], problem: "cannot be used with CORS_ORIGINS=*: list the origins that may send credentials" });
+    }
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.output;
   return {
@@ -249,5 +286,11 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     headersTimeoutSeconds: e.HTTP_HEADERS_TIMEOUT,
     requestTimeoutSeconds: e.HTTP_REQUEST_TIMEOUT,
     maxConnections: e.HTTP_MAX_CONNECTIONS,
+    logFormat: e.LOG_FORMAT,
+    logLevel: e.LOG_LEVEL,
+    metrics: e.METRICS,
+    corsOrigins: e.CORS_ORIGINS,
+    corsCredentials: e.CORS_CREDENTIALS,
+    corsMaxAgeSeconds: e.CORS_MAX_AGE,
   };
 }

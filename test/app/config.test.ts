@@ -39,6 +39,12 @@ t.test("configFromEnvironment: defaults with an empty environment", async (t) =>
     headersTimeoutSeconds: 10,
     requestTimeoutSeconds: 30,
     maxConnections: 1024,
+    logFormat: undefined,
+    logLevel: "info",
+    metrics: false,
+    corsOrigins: undefined,
+    corsCredentials: false,
+    corsMaxAgeSeconds: 600,
   });
 });
 
@@ -67,6 +73,12 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     HTTP_HEADERS_TIMEOUT: "4",
     HTTP_REQUEST_TIMEOUT: "20",
     HTTP_MAX_CONNECTIONS: "64",
+    LOG_FORMAT: "json",
+    LOG_LEVEL: "debug",
+    METRICS: "1",
+    CORS_ORIGINS: "https://app.example, http://localhost:5173",
+    CORS_CREDENTIALS: "1",
+    CORS_MAX_AGE: "60",
     UNRELATED: "ignored",
   });
   t.match(config.databaseUrl, { hosts: ["db"], ports: [5432], user: "u", password: "p", database: "app", redacted: "postgresql://u:***@db:5432/app" });
@@ -95,6 +107,12 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     headersTimeoutSeconds: 4,
     requestTimeoutSeconds: 20,
     maxConnections: 64,
+    logFormat: "json",
+    logLevel: "debug",
+    metrics: true,
+    corsOrigins: ["https://app.example", "http://localhost:5173"],
+    corsCredentials: true,
+    corsMaxAgeSeconds: 60,
   });
 });
 
@@ -312,7 +330,7 @@ t.test("createStandaloneApp uses every configured key source at once, and no dem
   }
   // The remote JWKS is fetched at start; nobody listens there, and the log says so.
   for (let i = 0; i < 100 && problems.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  t.strictSame(problems, [{ event: "key_source_problem", reason: "jwks_unreachable", source: "http://127.0.0.1:1/jwks.json" }]);
+  t.strictSame(problems, [{ event: "key_source_problem", reason: "jwks_unreachable", source: "http://127.0.0.1:1/jwks.json", level: "warn" }]);
   // The typ pin and max age reach the verifier.
   const wrongType = await signToken({ secret: "standalone-secret-standalone-secret", payload: claims });
   events.length = 0;
