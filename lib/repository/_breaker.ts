@@ -32,14 +32,20 @@ export interface BreakerOptions {
 }
 
 interface _Call {
-  readonly task: () => Promise<unknown>;
   readonly signal: AbortSignal | undefined;
+  /** The breaker's `#epoch` when it went to the driver. */
+  epoch: number;
+  /** The breaker's `#answers` when it went to the driver. */
+  answers: number;
+  /** Whether its signal aborted while it was with the driver. */
+  aborted: boolean;
+}
+
+// A call waiting for a place, with the promise its caller holds.
+interface _Waiting extends _Call {
+  readonly task: () => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-  /** Whether the caller has its answer (it may still be with the driver). */
-  done: boolean;
-  /** When it went to the driver. */
-  sentAt: number;
 }
 
 /** Server errors that say the server is going away or refuses sessions: an outage although it answered. */
@@ -48,13 +54,12 @@ const GOING_AWAY = new Set(["57P01", "57P02", "57P03", "53300"]);
 /**
  * Guards one repository's listings. The rules, in order:
  *
- * - **Cancelled before sent.** A call whose `signal` has aborted is
- *   rejected with the signal's reason; if it was still waiting, it leaves
- *   the queue and never reaches the database. One that was sent is left to
- *   the driver and the server's `statement_timeout` (postgres.js 3.4's
- *   `cancel()` can leak the pool's connection or reject unhandled), but its
- *   caller gets the reason at once and its place stays taken until the
- *   driver settles it.
+ * - **Cancelled before sent.** A call whose `signal` aborts while it
+ *   waits leaves the queue, never reaches the database, and rejects with
+ *   the signal's reason. One already sent is left to the driver and the
+ *   server's `statement_timeout` (postgres.js 3.4's `cancel()` can leak the
+ *   pool's connection or reject unhandled): it settles, and keeps its
+ *   place, until the driver settles it.
  * - **Bounded.** At most `maxRunning` calls are with the driver and
  *   `maxWaiting` wait for a place, first come first served; a call beyond
  *   both is refused with {@link RepositoryUnavailableError} and reported
@@ -96,16 +101,16 @@ export class Breaker {
   readonly #events: RepositoryEvents;
   readonly #now: () => number;
   readonly #running = new Set<_Call>();
-  readonly #waiting = new Set<_Call>();
+  readonly #waiting = new Set<_Waiting>();
   readonly #watched = new WeakSet<AbortSignal>();
   #up = true;
-  /** When the database last came back; a failure of a call sent before it is old news. */
-  #upSince = -Infinity;
+  /** How many times the database came back: a failure of a call sent before it last did is old news. */
+  #epoch = 0;
+  /** How many answers the database has given: a count, so that no clock is read per call. */
+  #answers = 0;
   #downSince = 0;
   #downCause: unknown;
   #refused = 0;
-  /** When the database last answered anything. */
-  #heardAt = -Infinity;
   /** The call trying the database while it is down. */
   #probe: _Call | undefined;
 
@@ -137,77 +142,87 @@ export class Breaker {
    *
    * @param signal The caller's, or `undefined`.
    * @param task Sends the listing; called at most once, maybe later.
-   * @returns What `task` resolves with.
+   * @returns What `task` resolves with, once the driver settles it.
    * @throws {RepositoryUnavailableError} When refused or unreachable; the
-   *   signal's reason once it aborts; `task`'s other errors unchanged.
+   *   signal's reason if it aborts before the call is sent; `task`'s other
+   *   errors unchanged.
    */
   run<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (!this.#up) {
+      if (this.#probe !== undefined || this.#running.size >= this.#maxRunning) return this.#refuse(this.#downCause);
+      const probe: _Call = { signal, epoch: 0, answers: 0, aborted: false };
+      this.#probe = probe;
+      return this.#send(probe, task);
+    }
+    if (this.#running.size < this.#maxRunning && this.#waiting.size === 0) return this.#send({ signal, epoch: 0, answers: 0, aborted: false }, task);
+    if (this.#waiting.size >= this.#maxWaiting) {
+      const full = Object.assign(new Error("Too many listings wait for the database"), { code: "QUEUE_FULL" });
+      this.#events.reportError(full);
+      return Promise.reject(new RepositoryUnavailableError({ cause: full }));
+    }
     return new Promise<T>((resolve, reject) => {
-      const call: _Call = { task, signal, resolve: resolve as (value: unknown) => void, reject, done: false, sentAt: 0 };
-      if (!this.#up) {
-        if (this.#probe !== undefined || this.#running.size >= this.#maxRunning) return this.#refuse(call, this.#downCause);
-        this.#probe = call;
-        this.#send(call);
-      } else if (this.#running.size < this.#maxRunning && this.#waiting.size === 0) {
-        this.#send(call);
-      } else if (this.#waiting.size < this.#maxWaiting) {
-        this.#waiting.add(call);
-      } else {
-        const full = Object.assign(new Error("Too many listings wait for the database"), { code: "QUEUE_FULL" });
-        this.#events.reportError(full);
-        return this.#finish(call, new RepositoryUnavailableError({ cause: full }));
-      }
-      if (signal !== undefined && !this.#watched.has(signal)) {
-        // One listener per signal: callers that share one (the handler's
-        // deadlines do) pay for a single listener between them.
-        this.#watched.add(signal);
-        signal.addEventListener("abort", () => this.#aborted(signal), { once: true });
-      }
+      this.#waiting.add({ signal, epoch: 0, answers: 0, aborted: false, task, resolve: resolve as (value: unknown) => void, reject });
+      this.#listen(signal);
     });
   }
 
-  #send(call: _Call): void {
-    call.sentAt = this.#now();
+  #send<T>(call: _Call, task: () => Promise<T>): Promise<T> {
+    call.epoch = this.#epoch;
+    call.answers = this.#answers;
     this.#running.add(call);
-    let sent: Promise<unknown>;
+    this.#listen(call.signal);
+    let sent: Promise<T>;
     try {
-      sent = call.task();
+      sent = task();
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent.then(
-      (value) => this.#settled(call, value, undefined, true),
-      (error: unknown) => this.#settled(call, undefined, error, false),
+    return sent.then(
+      (value) => {
+        this.#running.delete(call);
+        this.#heard();
+        this.#next();
+        return value;
+      },
+      (error: unknown) => {
+        this.#running.delete(call);
+        const answer = this.#failed(call, error);
+        this.#next();
+        throw answer;
+      },
     );
   }
 
-  #settled(call: _Call, value: unknown, error: unknown, ok: boolean): void {
-    this.#running.delete(call);
-    if (ok) {
-      this.#heard();
-      this.#finish(call, value, true);
-    } else if (isUnavailableError(error) && (isGoingAway(error) || !answeredBy(error))) {
-      if (this.#up && call.sentAt > this.#upSince) this.#down(error);
-      if (!this.#up && !call.done) this.#refused++;
-      this.#finish(call, unavailable(error));
-    } else {
-      if (answeredBy(error)) this.#heard();
-      this.#events.reportError(error);
-      this.#finish(call, isUnavailableError(error) ? unavailable(error) : error);
+  // One listener per signal: callers that share one (the handler's
+  // deadlines do) pay for a single listener between them.
+  #listen(signal: AbortSignal | undefined): void {
+    if (signal === undefined || this.#watched.has(signal)) return;
+    this.#watched.add(signal);
+    signal.addEventListener("abort", () => this.#aborted(signal), { once: true });
+  }
+
+  // What a failed call rejects with, after what it says of the database.
+  #failed(call: _Call, error: unknown): unknown {
+    if (this.#probe === call) this.#probe = undefined;
+    if (isUnavailableError(error) && (isGoingAway(error) || !answeredBy(error))) {
+      if (this.#up && call.epoch === this.#epoch) this.#down(error);
+      if (!this.#up) this.#refused++;
+      return unavailable(error);
     }
-    this.#next();
+    if (answeredBy(error)) this.#heard();
+    this.#events.reportError(error);
+    return isUnavailableError(error) ? unavailable(error) : error;
   }
 
   // The server answered: the database is up, if it was down.
   #heard(): void {
-    const now = this.#now();
-    this.#heardAt = now;
+    this.#answers++;
     if (this.#up) return;
     this.#up = true;
-    this.#upSince = now;
+    this.#epoch++;
     this.#probe = undefined;
-    this.#events.emit({ event: "up", refused: this.#refused, durationMs: Math.round(now - this.#downSince) });
+    this.#events.emit({ event: "up", refused: this.#refused, durationMs: Math.round(this.#now() - this.#downSince) });
   }
 
   #down(cause: unknown): void {
@@ -216,30 +231,23 @@ export class Breaker {
     this.#downCause = cause;
     this.#refused = 0;
     this.#events.emit({ event: "down", reason: errorCode(cause) });
-    for (const call of this.#waiting) this.#refuse(call, cause);
+    for (const call of this.#waiting) {
+      this.#refused++;
+      call.reject(unavailable(cause));
+    }
     this.#waiting.clear();
   }
 
-  #refuse(call: _Call, cause: unknown): void {
+  #refuse(cause: unknown): Promise<never> {
     this.#refused++;
-    this.#finish(call, unavailable(cause));
-  }
-
-  // Answers the caller once; the probe's place frees when its caller has an answer.
-  #finish(call: _Call, outcome: unknown, ok = false): void {
-    if (this.#probe === call) this.#probe = undefined;
-    if (call.done) return;
-    call.done = true;
-    if (ok) call.resolve(outcome);
-    else call.reject(outcome);
+    return Promise.reject(unavailable(cause));
   }
 
   #next(): void {
-    while (this.#up && this.#running.size < this.#maxRunning) {
-      const next = this.#waiting.values().next();
-      if (next.done) return;
-      this.#waiting.delete(next.value);
-      this.#send(next.value);
+    while (this.#up && this.#waiting.size > 0 && this.#running.size < this.#maxRunning) {
+      const next = this.#waiting.values().next().value!;
+      this.#waiting.delete(next);
+      this.#send(next, next.task).then(next.resolve, next.reject);
     }
   }
 
@@ -248,15 +256,17 @@ export class Breaker {
     for (const call of this.#waiting) {
       if (call.signal !== signal) continue;
       this.#waiting.delete(call);
-      this.#finish(call, reason);
+      call.reject(reason);
     }
     const timedOut = (reason as { name?: unknown } | undefined)?.name === "TimeoutError";
     for (const call of this.#running) {
-      if (call.signal !== signal || call.done) continue;
-      if (timedOut && this.#up && this.#heardAt < call.sentAt && call.sentAt > this.#upSince) {
+      if (call.signal !== signal || call.aborted) continue;
+      call.aborted = true;
+      // The probe's place frees when its caller gives up.
+      if (this.#probe === call) this.#probe = undefined;
+      if (timedOut && this.#up && this.#answers === call.answers && call.epoch === this.#epoch) {
         this.#down(Object.assign(new Error("The database answered nothing before the deadline"), { code: "NO_ANSWER" }));
       }
-      this.#finish(call, reason);
     }
   }
 }

@@ -43,8 +43,8 @@ const PARSERS: ParserOptions = {
  * @returns The repository. `listForUser` rejects with
  *   {@link RepositoryUnavailableError} once `db` is closed (a server
  *   shutting down answers 503) or when too many listings wait, with
- *   `options.signal`'s reason once it aborts, and with PGlite's error
- *   otherwise.
+ *   `options.signal`'s reason if it aborts before the listing is sent,
+ *   and with PGlite's error otherwise.
  *
  * @example
  * ```ts

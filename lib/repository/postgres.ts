@@ -114,8 +114,8 @@ const DEFAULT_POOL = 10;
  * @returns The repository. `listForUser` rejects with
  *   `RepositoryUnavailableError` when refused, when
  *   `isUnavailableError` says so, or on a statement timeout; with
- *   `options.signal`'s reason once it aborts; and with the driver's error
- *   otherwise.
+ *   `options.signal`'s reason if it aborts before the listing is sent;
+ *   and with the driver's error otherwise.
  * @throws {TypeError} When `options` is not an object, has a key that is not
  *   an option, or a value of the wrong kind; the message names the option.
  *
