@@ -24,6 +24,14 @@ interface BunServe {
 
 const runtimeGlobals = globalThis as { Deno?: DenoServe; Bun?: BunServe };
 
+// A Host header is attacker-chosen; one that would not make a valid URL
+// must not make the request fail, nor move its path, so it is replaced.
+const HOST = /^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
+const FALLBACK_ORIGIN = "http://localhost";
+// Normalized origins of the Host headers seen, bounded: hosts are attacker-chosen.
+const origins = new Map<string, string>();
+const ORIGINS_MAX = 64;
+
 /** Where to listen. */
 export interface ListenOptions {
   /** TCP port; 0 picks a free one. */
@@ -85,4 +93,37 @@ export async function listen(handler: FetchHandler | WorkspacesHandler, options:
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * The origin of a request's URL from its `Host` header: `http://` and the
+ * host, normalized as `new URL` would (lower case, no default port), or
+ * `http://localhost` when the header is missing or would not make a valid
+ * URL (`evil host`, `a/b`, `a:99999`).
+ *
+ * @param host The `Host` header.
+ * @returns An origin without a trailing slash.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { originOf } from "./listen.ts";
+ * assert.equal(originOf("EXAMPLE.com:80"), "http://example.com");
+ * assert.equal(originOf("a:99999"), "http://localhost");
+ * assert.equal(originOf("x/api/v1"), "http://localhost");
+ * ```
+ */
+export function originOf(host: string | null | undefined): string {
+  if (host === undefined || host === null || !HOST.test(host)) return FALLBACK_ORIGIN;
+  let origin = origins.get(host);
+  if (origin !== undefined) return origin;
+  try {
+    origin = new URL(`http://${host}/`).href.slice(0, -1);
+  } catch {
+    // A port out of range.
+    origin = FALLBACK_ORIGIN;
+  }
+  if (origins.size >= ORIGINS_MAX) origins.clear();
+  origins.set(host, origin);
+  return origin;
 }

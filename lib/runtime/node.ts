@@ -1,15 +1,21 @@
 /**
  * The Node.js adapter: a `node:http` request listener around a fetch
- * handler. Runtime glue: the only module besides `serve.ts` that knows Node.
+ * handler. Runtime glue: with `listen.ts`, the only module that knows Node.
  *
  * On Node 20, building a `Request` (with its abort signal) and a `Response`
  * with a text body, then reading that body back as a stream, costs several
  * times more than everything lobby's handler does. So a handler made by
  * `createWorkspacesHandler` is not called through `Request`/`Response` here:
  * the adapter hands its answer function a light view of the incoming
- * message (method, normalized URL, a `get` over the raw headers) and writes
- * the plain answer with one `writeHead` and one `end`. Any other fetch
- * handler gets a real `Request` and has its `Response` streamed back.
+ * message (method, URL, a `get` over the raw headers) and writes the plain
+ * answer with one `writeHead` and one `end`. Any other fetch handler gets a
+ * real `Request` and has its `Response` streamed back.
+ *
+ * Either way the handler sees the request target as it was sent, after an
+ * origin made from the `Host` header: no percent-decoding, no removal of
+ * `.` and `..` segments, no `\` read as `/`, as `Deno.serve` does too. A
+ * router that compares paths then sees `/a/../b` as the path it is, not as
+ * `/b`. A `Host` that would not make a valid URL is replaced by `localhost`.
  *
  * @module
  */
@@ -17,20 +23,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import type { FetchHandler, PlainRequest, PlainResponse, WorkspacesHandler } from "../handler/mod.ts";
+import { originOf } from "./listen.ts";
 
-// A Host header is attacker-chosen; one that would not make a valid URL
-// must not make the request fail, so it is replaced.
-const HOST = /^[A-Za-z0-9.\-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5})?$/;
-
-// A request target the URL parser leaves exactly as it is: RFC 3986 path
-// characters without `%`, `\` or `'`, and no `.` or `..` segment (checked
-// apart). Anything else goes through `new URL`, as `new Request` would.
-const _PLAIN_TARGET = /^(\/[A-Za-z0-9\-._~!$&()*+,;=:@]*)+(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?]*)?$/;
-const _DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
-// Normalized origins of the Host headers seen, bounded: hosts are attacker-chosen.
-const _origins = new Map<string, string>();
-const _ORIGINS_MAX = 64;
-
+// The scheme and authority of an absolute-form target ("GET http://x/y").
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.\-]*:\/\/[^/?#]*/;
 
 /**
  * Wraps a fetch handler as a `node:http` listener: builds a `Request` from the
@@ -43,33 +39,38 @@ const _ORIGINS_MAX = 64;
  * @returns A listener for `http.createServer`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createServer } from "node:http";
  * import { toNodeListener } from "./node.ts";
- * createServer(toNodeListener(async () => new Response("ok"))).listen(8080);
+ * const server = createServer(toNodeListener(async (request) => new Response(new URL(request.url).pathname)));
+ * await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+ * const { port } = server.address() as { port: number };
+ * assert.equal(await (await fetch(`http://127.0.0.1:${port}/ok`)).text(), "/ok");
+ * await new Promise((resolve) => server.close(resolve));
  * ```
  */
 export function toNodeListener(
   handler: FetchHandler | WorkspacesHandler,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const answer = (handler as Partial<WorkspacesHandler>).answer;
-  if (typeof answer === "function") return (req, res) => _answer(answer, req, res);
+  if (typeof answer === "function") return (req, res) => serveAnswer(answer, req, res);
   return (req, res) => {
-    void _handle(handler, req, res).catch(() => _abandon(res));
+    void serveFetch(handler, req, res).catch(() => abandon(res));
   };
 }
 
-function _answer(answer: WorkspacesHandler["answer"], req: IncomingMessage, res: ServerResponse): void {
-  const url = _requestUrl(req);
+function serveAnswer(answer: WorkspacesHandler["answer"], req: IncomingMessage, res: ServerResponse): void {
+  const url = requestUrl(req);
   if (url === undefined) {
     res.statusCode = 400;
     res.end();
     return;
   }
-  const view: PlainRequest = { method: req.method ?? "GET", url, headers: new _RawHeaders(req.rawHeaders) };
-  answer(view).then((result) => _write(res, result)).catch(() => _abandon(res));
+  const view: PlainRequest = { method: req.method ?? "GET", url, headers: new RawHeaders(req.rawHeaders) };
+  answer(view).then((result) => writePlain(res, result)).catch(() => abandon(res));
 }
 
-function _write(res: ServerResponse, answer: PlainResponse): void {
+function writePlain(res: ServerResponse, answer: PlainResponse): void {
   // A flat list: headers go out as they are, with the length known, so the
   // body is sent in one piece and not chunked.
   const fields: string[] = [];
@@ -86,7 +87,7 @@ function _write(res: ServerResponse, answer: PlainResponse): void {
 
 // A failure here is the socket's (the client went away mid-write), or a
 // handler bug; there is nobody left to tell, or nothing safe to say.
-function _abandon(res: ServerResponse): void {
+function abandon(res: ServerResponse): void {
   if (!res.headersSent) {
     res.statusCode = 500;
     res.end();
@@ -98,7 +99,7 @@ function _abandon(res: ServerResponse): void {
  * with ", ". Node's parser has already refused what `Headers` would (control
  * characters) and trimmed the values.
  */
-class _RawHeaders {
+class RawHeaders {
   readonly #raw: readonly string[];
 
   constructor(raw: readonly string[]) {
@@ -119,7 +120,7 @@ class _RawHeaders {
   }
 }
 
-async function _handle(
+async function serveFetch(
   handler: (request: Request) => Promise<Response>,
   req: IncomingMessage,
   res: ServerResponse,
@@ -130,7 +131,7 @@ async function _handle(
   });
   let request: Request;
   try {
-    request = _toRequest(req, controller.signal);
+    request = toRequest(req, controller.signal);
   } catch {
     // Node's parser let through something the Fetch API refuses (a TRACE
     // method, a port out of range).
@@ -158,15 +159,15 @@ async function _handle(
   res.end();
 }
 
-function _toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const url = _requestUrl(req);
+function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const url = requestUrl(req);
   if (url === undefined) throw new TypeError("Invalid URL");
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(url, {
+  const request = new Request(url, {
     method,
     headers,
     signal,
@@ -174,50 +175,26 @@ function _toRequest(req: IncomingMessage, signal: AbortSignal): Request {
     // @ts-expect-error: Node's RequestInit needs `duplex` for a streamed body; the DOM type lacks it.
     duplex: "half",
   });
+  // `new Request` normalizes the path (`/a/../b` becomes `/b`); the handler
+  // is shown the target as sent, as on Deno.
+  if (request.url !== url) Object.defineProperty(request, "url", { value: url });
+  return request;
 }
 
 /**
- * The request's absolute URL exactly as `new Request` would serialize it
- * (normalized, without a fragment), or `undefined` when it is not a URL.
- * The usual target is taken as it is; the origin is normalized once per
- * Host header.
+ * The request's absolute URL: an origin from the Host header (or
+ * `http://localhost`), then the target's path and query exactly as sent.
+ * `undefined` for a target that has no path (`OPTIONS *`).
  */
-function _requestUrl(req: IncomingMessage): string | undefined {
-  const host = req.headers.host !== undefined && HOST.test(req.headers.host) ? req.headers.host : "localhost";
+function requestUrl(req: IncomingMessage): string | undefined {
   const target = req.url ?? "/";
-  // An absolute-form target ("GET http://x/y") carries its own path.
-  const path = target.startsWith("/") ? target : _pathOf(target);
-  const origin = _origin(host);
-  if (origin === undefined) return undefined;
-  if (_PLAIN_TARGET.test(path) && !_DOT_SEGMENT.test(path)) return origin + path;
-  try {
-    const url = new URL(origin + path);
-    url.hash = "";
-    return url.href;
-  } catch {
-    return undefined;
+  let path = target;
+  if (target.charCodeAt(0) !== 47 /* "/" */) {
+    // An absolute-form target ("GET http://x/y") carries its own path.
+    const authority = ABSOLUTE_FORM.exec(target);
+    if (authority === null) return undefined;
+    path = target.slice(authority[0].length);
+    if (path.charCodeAt(0) !== 47) path = `/${path}`;
   }
-}
-
-function _origin(host: string): string | undefined {
-  let origin = _origins.get(host);
-  if (origin !== undefined) return origin;
-  try {
-    const href = new URL(`http://${host}/`).href;
-    origin = href.slice(0, -1);
-  } catch {
-    return undefined;
-  }
-  if (_origins.size >= _ORIGINS_MAX) _origins.clear();
-  _origins.set(host, origin);
-  return origin;
-}
-
-function _pathOf(target: string): string {
-  try {
-    const url = new URL(target);
-    return url.pathname + url.search;
-  } catch {
-    return "/";
-  }
+  return originOf(req.headers.host) + path;
 }
