@@ -5,5 +5,14 @@
  * @module
  */
 export { toNodeListener } from "./node.ts";
-export { listen, type ListenOptions, type RunningServer } from "./listen.ts";
-export { currentRuntime, exitProcess, onStopSignal, processArguments, processEnvironment, type Runtime } from "./process.ts";
+export {
+  isLoopback,
+  listen,
+  type ListenFailure,
+  listenFailure,
+  type ListenOptions,
+  originOf,
+  type RunningServer,
+  withUsableHost,
+} from "./listen.ts";
+export { currentRuntime, exitProcess, onStopSignal, onUnhandledRejection, processArguments, processEnvironment, type Runtime } from "./process.ts";

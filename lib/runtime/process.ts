@@ -12,6 +12,13 @@ interface DenoProcess {
   addSignalListener(signal: "SIGINT" | "SIGTERM", listener: () => void): void;
   exit(code: number): never;
 }
+interface RejectionEvent {
+  readonly reason: unknown;
+  preventDefault(): void;
+}
+interface EventTarget {
+  addEventListener(type: "unhandledrejection", listener: (event: RejectionEvent) => void): void;
+}
 interface NodeProcess {
   env: Record<string, string | undefined>;
   argv: readonly string[];
@@ -19,7 +26,7 @@ interface NodeProcess {
   exit(code: number): never;
 }
 
-const runtimeGlobals = globalThis as { Deno?: DenoProcess; Bun?: unknown; process?: NodeProcess };
+const runtimeGlobals = globalThis as { Deno?: DenoProcess; Bun?: unknown; process?: NodeProcess } & Partial<EventTarget>;
 
 /** The runtime lobby is running on. */
 export type Runtime = "deno" | "bun" | "node";
@@ -83,6 +90,29 @@ export function onStopSignal(listener: (signal: "SIGINT" | "SIGTERM") => void): 
     if (currentRuntime() === "deno") runtimeGlobals.Deno!.addSignalListener(signal, () => listener(signal));
     else runtimeGlobals.process?.on(signal, () => listener(signal));
   }
+}
+
+/**
+ * On Deno, calls `listener` with the reason of a promise rejection that
+ * nothing handled, before Deno reports it with its stack and ends the
+ * process; when `listener` returns `true`, the rejection counts as handled.
+ * `deno serve` reports a port it cannot listen on this way, after lobby's
+ * module has run. Does nothing on Node and Bun, where a listener would keep
+ * every other unhandled rejection from ending the process.
+ *
+ * @param listener Decides, from the reason, whether it has dealt with it.
+ *
+ * @example
+ * ```ts
+ * import { onUnhandledRejection } from "./process.ts";
+ * onUnhandledRejection((reason) => reason instanceof Deno.errors.AddrInUse);
+ * ```
+ */
+export function onUnhandledRejection(listener: (reason: unknown) => boolean): void {
+  if (currentRuntime() !== "deno") return;
+  runtimeGlobals.addEventListener?.("unhandledrejection", (event) => {
+    if (listener(event.reason)) event.preventDefault();
+  });
 }
 
 /**
