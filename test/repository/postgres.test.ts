@@ -8,7 +8,7 @@ import t from "tap";
 import { LISTING_SQL } from "../../lib/repository/_sql.ts";
 import { DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
 import { postgresRepository } from "../../lib/repository/postgres.ts";
-import { RepositoryUnavailableError } from "../../lib/repository/repository.ts";
+import { type RepositoryEvent, RepositoryUnavailableError } from "../../lib/repository/repository.ts";
 import { applySchema } from "../../lib/repository/schema.ts";
 import { testDatabase } from "../_postgres.ts";
 import { assertSafe, EXPECTED, rejection, RESET_SQL, SECRET_URL } from "./fixtures/expected.ts";
@@ -16,7 +16,7 @@ import { assertSafe, EXPECTED, rejection, RESET_SQL, SECRET_URL } from "./fixtur
 const server = await testDatabase(t);
 if (server !== undefined) await applySchema((text) => server.sql.unsafe(text));
 
-t.test("postgresRepository rejects an unknown option and a non-boolean applySchema", async (t) => {
+t.test("postgresRepository rejects an unknown option, a non-boolean applySchema and a bad bound", async (t) => {
   // Never queried, so it never connects.
   const sql = postgres(SECRET_URL, { max: 1 });
   t.teardown(() => sql.end({ timeout: 0 }));
@@ -28,11 +28,16 @@ t.test("postgresRepository rejects an unknown option and a non-boolean applySche
     [{ prepare: false }, "postgresRepository: options.prepare is not an option"],
     [null, "postgresRepository: options must be an object"],
     ["applySchema", "postgresRepository: options must be an object"],
+    [{ maxRunning: 0 }, "postgresRepository: options.maxRunning must be from 1 to 10000"],
+    [{ maxRunning: 1.5 }, "postgresRepository: options.maxRunning must be an integer"],
+    [{ maxRunning: "10" }, "postgresRepository: options.maxRunning must be a number"],
+    [{ maxWaiting: -1 }, "postgresRepository: options.maxWaiting must be from 1 to 1000000"],
+    [{ maxWaiting: 2_000_000 }, "postgresRepository: options.maxWaiting must be from 1 to 1000000"],
   ];
   for (const [options, message] of bad) {
     t.throws(() => postgresRepository(sql, options as never), { name: "TypeError", message }, JSON.stringify(options));
   }
-  for (const options of [undefined, {}, { applySchema: false }, { applySchema: true }, { applySchema: undefined }]) {
+  for (const options of [undefined, {}, { applySchema: false }, { applySchema: true }, { applySchema: undefined }, { maxRunning: 1, maxWaiting: 1 }]) {
     t.doesNotThrow(() => postgresRepository(sql, options), JSON.stringify(options) ?? "undefined");
   }
 });
@@ -62,6 +67,40 @@ t.test("postgres: a dead database rejects with RepositoryUnavailableError, safel
     assertSafe(t, error);
     t.equal(((error as Error).cause as { code?: unknown }).code, "ECONNREFUSED", "the driver's error is the cause");
   }
+});
+
+t.test("postgres: a dead database is down once; then calls are refused at once, one at a time trying it", async (t) => {
+  const sql = postgres(SECRET_URL, { connect_timeout: 2, max: 2, onnotice: () => {} });
+  t.teardown(() => sql.end({ timeout: 0 }));
+  const repository = postgresRepository(sql);
+  const events: RepositoryEvent[] = [];
+  repository.watch?.((event) => events.push(event));
+  const first = await rejection(repository.listForUser(DEMO_USER));
+  assertSafe(t, first);
+  t.strictSame(events, [{ event: "down", reason: "ECONNREFUSED" }]);
+  const began = performance.now();
+  const errors = await Promise.all(Array.from({ length: 5 }, () => rejection(repository.listForUser(DEMO_USER))));
+  t.ok(performance.now() - began < 2000, "without waiting for a deadline");
+  for (const error of errors) assertSafe(t, error);
+  const refused = errors.filter((error) => (error as Error).cause === (first as Error).cause);
+  t.equal(refused.length, 4, "one call tried the server; the others were refused with the error that took it down");
+  t.strictSame(events, [{ event: "down", reason: "ECONNREFUSED" }], "logged once, not per call");
+});
+
+if (server !== undefined) t.test("postgres: a wrong database name is a configuration error, reported once a minute, never an outage", async (t) => {
+  const base = new URL(server.url);
+  base.pathname = `/lobby_missing_${crypto.randomUUID().replaceAll("-", "")}`;
+  const sql = postgres(base.href, { connect_timeout: 2, max: 1, onnotice: () => {} });
+  t.teardown(() => sql.end({ timeout: 0 }));
+  const repository = postgresRepository(sql);
+  const events: RepositoryEvent[] = [];
+  repository.watch?.((event) => events.push(event));
+  for (let i = 0; i < 3; i++) {
+    const error = await rejection(repository.listForUser(DEMO_USER));
+    t.notOk(error instanceof RepositoryUnavailableError, "not unavailable: a 500, which a retry will not cure");
+    t.equal((error as { code?: unknown }).code, "3D000");
+  }
+  t.strictSame(events, [{ event: "error", code: "3D000", message: 'database "..." does not exist', repeated: 0 }]);
 });
 
 t.test("postgres: a server that never answers is a CONNECT_TIMEOUT, so unavailable", async (t) => {
