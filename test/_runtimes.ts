@@ -109,3 +109,104 @@ export function stop(child: ChildProcess): Promise<number | null> {
     child.kill("SIGTERM");
   });
 }
+
+// Processes spawned in a process group of their own.
+const detached = new WeakSet<ChildProcess>();
+
+/** A process started by {@link spawnProcess}: its output so far, and its end. */
+export interface SpawnedProcess {
+  readonly child: ChildProcess;
+  /** Standard output and error so far, interleaved. */
+  readonly output: () => string;
+  /** Standard error so far. */
+  readonly stderr: () => string;
+  /** Resolves with the exit code (or the signal's name) and when it came, in `Date.now()` milliseconds. */
+  readonly exited: Promise<{ code: number | null; signal: string | null; at: number }>;
+  /** Resolves once the output matches `pattern`; rejects when the process exits first or `timeoutMs` passes. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Spawns a command in the repository with `env` added to this process's
+ * environment. `detached` puts it in a process group of its own, as a
+ * terminal's job is: `process.kill(-child.pid, signal)` then reaches every
+ * process in it, as Ctrl-C does. The caller stops it; {@link killAll} is the
+ * teardown that makes sure.
+ */
+export function spawnProcess(
+  command: readonly string[],
+  env: Record<string, string>,
+  options: { detached?: boolean } = {},
+): SpawnedProcess {
+  const [file, ...args] = command;
+  const child = spawn(file!, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
+  if (options.detached) detached.add(child);
+  let output = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() }));
+  });
+  return {
+    child,
+    output: () => output,
+    stderr: () => stderr,
+    exited,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`${command.join(" ")}: no ${pattern} in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+        const check = () => {
+          if (pattern.test(output)) finish();
+        };
+        const onExit = () => finish(new Error(`${command.join(" ")} exited before printing ${pattern}:\n${output}`));
+        function finish(error?: Error) {
+          clearTimeout(timer);
+          child.stdout!.off("data", check);
+          child.stderr!.off("data", check);
+          child.off("exit", onExit);
+          if (error === undefined) resolve();
+          else reject(error);
+        }
+        child.stdout!.on("data", check);
+        child.stderr!.on("data", check);
+        child.once("exit", onExit);
+        check();
+      });
+    },
+  };
+}
+
+/**
+ * Kills what {@link spawnProcess} started and may still run: the whole
+ * process group of a detached one, else the process. For a test's teardown.
+ */
+export async function killAll(processes: readonly SpawnedProcess[]): Promise<void> {
+  for (const { child, exited } of processes) {
+    if (child.pid === undefined) continue;
+    const running = child.exitCode === null && child.signalCode === null;
+    try {
+      // The group may outlive its first process (a shell's child, reparented).
+      if (detached.has(child)) process.kill(-child.pid, "SIGKILL");
+      else if (running) child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    if (running) await exited;
+  }
+}
+
+/** The command line of a runtime, from {@link RUNTIMES}, by name. */
+export function runtimeNamed(name: string): Runtime {
+  const runtime = RUNTIMES.find((candidate) => candidate.name === name);
+  if (runtime === undefined) throw new Error(`no runtime ${name}`);
+  return runtime;
+}
