@@ -18,7 +18,7 @@ import {
 import { openEmbeddedDatabase } from "../../lib/repository/embedded.ts";
 import { pgliteRepository } from "../../lib/repository/pglite.ts";
 import { postgresRepository } from "../../lib/repository/postgres.ts";
-import { RepositoryUnavailableError, type WorkspaceRepository } from "../../lib/repository/repository.ts";
+import { type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "../../lib/repository/repository.ts";
 import { applySchema, SCHEMA_SQL, SCHEMA_STEPS } from "../../lib/repository/schema.ts";
 import { testDatabase } from "../_postgres.ts";
 import {
@@ -215,10 +215,14 @@ for (const driver of drivers) {
     t.teardown(async () => {
       await applySchema(driver.run);
     });
+    const events: RepositoryEvent[] = [];
+    repository.watch?.((event) => events.push(event));
     await driver.run("DROP TABLE lobby_listing");
     const error = await rejection(repository.listForUser(DEMO_USER));
     t.notOk(error instanceof RepositoryUnavailableError, "not unavailable");
     t.equal((error as { code?: unknown }).code, "42P01", "undefined_table, unchanged");
+    t.equal((await rejection(repository.listForUser(DEMO_USER)) as { code?: unknown }).code, "42P01");
+    t.strictSame(events, [{ event: "error", code: "42P01", message: 'relation "..." does not exist', repeated: 0 }], "reported once, no value");
   });
 }
 
@@ -453,9 +457,13 @@ if (server !== undefined && serverDriver !== undefined) {
 // ---------------------------------------------------------------------------
 // PGlite once closed, and the demo data's users.
 
-t.test("pglite: listForUser rejects with RepositoryUnavailableError once the database is closed", async (t) => {
+t.test("pglite: listForUser rejects with RepositoryUnavailableError once the database is closed, an outage told once", async (t) => {
+  const events: RepositoryEvent[] = [];
+  pglite.repository.watch?.((event) => events.push(event));
   await embedded.close();
   assertSafe(t, await rejection(pglite.repository.listForUser(DEMO_USER)));
+  for (let i = 0; i < 3; i++) assertSafe(t, await rejection(pglite.repository.listForUser(DEMO_USER)));
+  t.strictSame(events, [{ event: "down", reason: "CONNECTION_ENDED" }]);
 });
 
 // DEMO_SQL is one text; its user ids must be the exported constants.
