@@ -2,7 +2,6 @@
 // dead, silent, slow or drops the connection, the lazy schema and the
 // prepared statement. The server tests use a throwaway database from
 // ../_postgres.ts; the rows they expect are in ./fixtures/expected.ts.
-import { connect, createServer, type Server, type Socket } from "node:net";
 import postgres from "postgres";
 import t from "tap";
 import { LISTING_SQL } from "../../lib/repository/_sql.ts";
@@ -12,6 +11,7 @@ import { type RepositoryEvent, RepositoryUnavailableError } from "../../lib/repo
 import { applySchema } from "../../lib/repository/schema.ts";
 import { testDatabase } from "../_postgres.ts";
 import { assertSafe, EXPECTED, rejection, RESET_SQL, SECRET_URL } from "./fixtures/expected.ts";
+import { openGate } from "./fixtures/gate.ts";
 
 const server = await testDatabase(t);
 if (server !== undefined) await applySchema((text) => server.sql.unsafe(text));
@@ -41,23 +41,6 @@ t.test("postgresRepository rejects an unknown option, a non-boolean applySchema 
     t.doesNotThrow(() => postgresRepository(sql, options), JSON.stringify(options) ?? "undefined");
   }
 });
-
-/** Listens on 127.0.0.1 (any free port by default) and answers the port. */
-async function listen(listener: Server, port = 0): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    listener.once("error", reject);
-    listener.listen(port, "127.0.0.1", () => resolve());
-  });
-  const address = listener.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
-/** Closes `listener` and destroys the sockets it accepted. */
-async function close(listener: Server, sockets: Set<Socket>): Promise<void> {
-  for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => listener.close(resolve));
-}
 
 t.test("postgres: a dead database rejects with RepositoryUnavailableError, safely worded", async (t) => {
   const sql = postgres(SECRET_URL, { connect_timeout: 2, max: 1, onnotice: () => {} });
@@ -104,13 +87,13 @@ if (server !== undefined) t.test("postgres: a wrong database name is a configura
 });
 
 t.test("postgres: a server that never answers is a CONNECT_TIMEOUT, so unavailable", async (t) => {
-  const sockets = new Set<Socket>();
-  const silent = createServer((socket) => void sockets.add(socket));
-  const port = await listen(silent);
-  const sql = postgres(`postgres://lobby_user:s3cret-pa55@127.0.0.1:${port}/lobby_db`, { connect_timeout: 1, max: 1 });
+  // Hanging, the gate takes connections and never says a word; it forwards nothing.
+  const silent = await openGate({ host: "127.0.0.1", port: 1 });
+  await silent.cut("hang");
+  const sql = postgres(`postgres://lobby_user:s3cret-pa55@127.0.0.1:${silent.port}/lobby_db`, { connect_timeout: 1, max: 1 });
   t.teardown(async () => {
     await sql.end({ timeout: 0 });
-    await close(silent, sockets);
+    await silent.close();
   });
   const error = await rejection(postgresRepository(sql).listForUser(DEMO_USER));
   assertSafe(t, error);
@@ -162,31 +145,23 @@ if (server !== undefined) {
   t.test("postgres: applySchema option applies the schema on the first call that reaches the server", async (t) => {
     const fresh = await testDatabase(t);
     if (fresh === undefined) return;
-    // A port with nothing on it, until a proxy to the real server opens there.
+    // A port with nothing on it, until the gate to the real server opens again.
     const target = new URL(fresh.url);
-    const sockets = new Set<Socket>();
-    const proxy = createServer((socket) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname);
-      sockets.add(socket).add(upstream);
-      socket.pipe(upstream).pipe(socket);
-      socket.on("error", () => upstream.destroy());
-      upstream.on("error", () => socket.destroy());
-    });
-    const port = await listen(proxy);
-    await new Promise((resolve) => proxy.close(resolve));
-    const viaProxy = new URL(fresh.url);
-    viaProxy.host = `127.0.0.1:${port}`;
-    const sql = postgres(viaProxy.href, { max: 2, connect_timeout: 2, onnotice: () => {} });
+    const gate = await openGate({ host: target.hostname, port: Number(target.port || 5432) });
+    await gate.cut("refuse");
+    const viaGate = new URL(fresh.url);
+    viaGate.host = `127.0.0.1:${gate.port}`;
+    const sql = postgres(viaGate.href, { max: 2, connect_timeout: 2, onnotice: () => {} });
     t.teardown(async () => {
       await sql.end({ timeout: 5 });
-      if (proxy.listening) await close(proxy, sockets);
+      await gate.close();
     });
     const sawItDown = postgresRepository(sql, { applySchema: true });
 
     assertSafe(t, await rejection(sawItDown.listForUser(DEMO_USER)));
     t.equal(await fresh.sql`SELECT to_regclass('workspaces') AS t`.then(([row]) => row?.t), null, "no schema yet");
 
-    await listen(proxy, port);
+    await gate.restore();
     // A repository that has seen no outage lets concurrent calls through
     // at once; one that found the database down sends one call at a time
     // until the server answers.
