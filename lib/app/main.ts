@@ -24,7 +24,8 @@
  *
  * @module
  */
-import { createStandaloneApp, type StandaloneApp } from "./app.ts";
+// Loaded when the app is built, so importing mod.ts loads no PGlite.
+import type { StandaloneApp } from "./app.ts";
 import { ConfigError, configFromEnvironment, type ServerConfig } from "./config.ts";
 import type { PlainRequest, PlainResponse, WorkspacesHandler } from "../handler/mod.ts";
 import {
@@ -179,7 +180,8 @@ export const standaloneEntry: StandaloneEntry = {
  * ```
  */
 export function runAsProgram(): void {
-  const start = () => void serveStandalone().catch(fatal);
+  // The lobby command: serve by default, or token, migrate, check, openapi, --help.
+  const start = () => void import("./cli.ts").then((cli) => cli.runCli()).catch(fatal);
   if (currentRuntime() !== "deno") {
     listensItself = true;
     start();
@@ -238,7 +240,7 @@ function configuration(): ServerConfig {
 // The app, or one report and exit status 1: a key that cannot be imported,
 // a data directory that cannot be used.
 function buildApp(config: ServerConfig): Promise<StandaloneApp> {
-  return createStandaloneApp(config, { now: () => Date.now() }).catch((error) => {
+  return import("./app.ts").then(({ createStandaloneApp }) => createStandaloneApp(config, { now: () => Date.now() })).catch((error) => {
     if (error instanceof ConfigError) return fail(`lobby: ${error.message}`);
     return fatal(error);
   });
