@@ -14,6 +14,7 @@ import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "
 import { DEMO_USER } from "../repository/demo.ts";
 import { openEmbeddedDatabase } from "../repository/embedded.ts";
 import { lockDataDir } from "../runtime/lock.ts";
+import { currentRuntime } from "../runtime/process.ts";
 import { ConfigError, type ConfigProblem, type ServerConfig } from "./config.ts";
 import type { DatabaseUrl } from "./database_url.ts";
 import type { StandaloneRoute } from "./routes.ts";
@@ -34,6 +35,8 @@ export interface StandaloneApp {
    * say, or to `options.log`.
    */
   readonly log: (event: LogEvent | HandlerEvent) => void;
+  /** How the log is written: `json` or `text`; `undefined` when `options.log` receives the events. */
+  readonly logFormat: "json" | "text" | undefined;
   /** Closes the database pool or the embedded database, lets go of the data directory, and writes the log lines still waiting. */
   close(): Promise<void>;
 }
@@ -82,10 +85,18 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   const demoSecret = config.demo ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32))) : undefined;
   const { keys, remotes } = demoSecret === undefined ? await configuredKeys(config, options.now) : { keys: await secretKeys(demoSecret), remotes: [] };
   const store = config.databaseUrl === undefined ? await embedded(config.dataDir) : server(config.databaseUrl);
-  const logger = options.log === undefined
-    ? createLogger({ format: config.logFormat ?? (stdoutIsTerminal() ? "text" : "json"), level: config.logLevel })
-    : undefined;
+  const logFormat = options.log === undefined ? config.logFormat ?? (stdoutIsTerminal() ? "text" : "json") : undefined;
+  const logger = logFormat === undefined ? undefined : createLogger({ format: logFormat, level: config.logLevel });
   const log: (event: LogEvent | HandlerEvent) => void = logger ?? (options.log as (event: LogEvent | HandlerEvent) => void);
+  logger?.({
+    event: "server_starting",
+    level: "info",
+    runtime: currentRuntime(),
+    database: store.label,
+    demo: demoSecret !== undefined,
+    metrics: config.metrics,
+    cors: config.corsOrigins === undefined ? "off" : config.corsOrigins === "*" ? "*" : config.corsOrigins.join(","),
+  });
   // The standalone server's own endpoints, by exact path, answered by the
   // handler with a request id, an access log line and CORS.
   const routes: Record<string, StandaloneRoute> = {};
@@ -127,6 +138,7 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
     databaseLabel: store.label,
     demo: demoSecret === undefined ? undefined : await demoToken(config, demoSecret, options.now),
     log,
+    logFormat,
     close: async () => {
       try {
         await store.close();

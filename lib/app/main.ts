@@ -84,9 +84,10 @@ export async function serveStandalone(): Promise<void> {
   }
   const app = buildApp(config);
   stopOnSignal(config.shutdownTimeoutSeconds, async (timeoutMs) => {
+    void app.then(logStopping);
     const drained = await server.close(timeoutMs);
     if (!drained) console.error(timeoutReport(config.shutdownTimeoutSeconds));
-    await (await app).close();
+    await closeApp(await app, drained);
     return drained;
   });
   const ready = await app;
@@ -157,10 +158,11 @@ export const standaloneEntry: StandaloneEntry = {
     }
     const app = sharedApp();
     stopOnSignal(config.shutdownTimeoutSeconds, async (timeoutMs) => {
+      void app.then(logStopping);
       // Deno has stopped accepting and is answering what it has.
       const drained = await requestsAnswered(timeoutMs);
       if (!drained) console.error(timeoutReport(config.shutdownTimeoutSeconds));
-      await (await app).close();
+      await closeApp(await app, drained);
       return drained;
     });
     void app.then((ready) => printBanner(ready, address.hostname, address.port, Date.now() - started));
@@ -271,6 +273,17 @@ function listenProblem(error: unknown, config: ServerConfig): string {
   }
 }
 
+// The log's shutdown events: stopping on the signal, stopped once the
+// requests are answered (or the timeout passed), before the database closes.
+function logStopping(app: StandaloneApp): void {
+  app.log({ event: "server_stopping", level: "info", message: "lobby stopping: answering the requests in flight" });
+}
+
+function closeApp(app: StandaloneApp, drained: boolean): Promise<void> {
+  app.log({ event: "server_stopped", level: drained ? "info" : "warn", message: "lobby stopped serving; closing the database", drained });
+  return app.close();
+}
+
 function timeoutReport(seconds: number): string {
   return `lobby: SHUTDOWN_TIMEOUT (${seconds} s) passed with requests still in flight; their connections are closed`;
 }
@@ -330,10 +343,18 @@ function describe(error: unknown): string {
 /** Prints where lobby listens, what it serves from, and in demo mode the demo token with ready `curl` commands. */
 function printBanner(app: StandaloneApp, host: string, port: number, startMs: number): void {
   const base = `http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
-  console.log(`lobby (${currentRuntime()}) listening on ${base} with ${app.databaseLabel}, ready in ${startMs} ms`);
+  app.log({
+    event: "server_ready",
+    level: "info",
+    message: `lobby (${currentRuntime()}) listening on ${base} with ${app.databaseLabel}, ready in ${startMs} ms`,
+    url: base,
+    startMs,
+  });
   if (app.demo === undefined) return;
+  app.log({ event: "demo_mode", level: "warn", message: "DEMO MODE: a random secret and demo data; not for real users", user: app.demo.userId });
   const bar = "=".repeat(78);
-  console.log(
+  // With JSON logs, standard output holds JSON lines only: the demo token and its commands go to standard error.
+  (app.logFormat === "json" ? console.error : console.log)(
     [
       bar,
       "DEMO MODE: no key is configured (JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS or",
