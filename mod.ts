@@ -29,15 +29,35 @@
 import { runAsProgram, standaloneEntry } from "./lib/app/main.ts";
 
 export {
+  type CorsOptions,
   createWorkspacesHandler,
+  type DatabaseReadiness,
   type Dialect,
   type FetchHandler,
+  type HandlerEndpoint,
   type HandlerEvent,
+  HANDLER_EVENT_LEVELS,
+  type HandlerMetrics,
+  type HealthOptions,
+  LOG_LEVELS,
+  type LogLevel,
   type PlainRequest,
   type PlainResponse,
+  type Readiness,
+  type RepositoryErrorKind,
   type WorkspacesHandler,
   type WorkspacesHandlerOptions,
 } from "./lib/handler/mod.ts";
+export {
+  createLogger,
+  type LogEvent,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+  type PrometheusMetrics,
+  prometheusMetrics,
+  type PrometheusMetricsOptions,
+} from "./lib/observe/mod.ts";
 export {
   type ClaimCheck,
   combineKeySets,
