@@ -66,12 +66,15 @@ const GOING_AWAY = new Set(["57P01", "57P02", "57P03", "53300"]);
  *   (`QUEUE_FULL`, once a minute).
  * - **Down.** The database is taken to be down when a call that was sent
  *   after it last came back fails with a connection error (what
- *   `isUnavailableError` says, except a statement timeout, which the server
- *   sends), or is aborted with a `TimeoutError` while nothing was heard from
- *   the database since it was sent. Then a `down` event; the waiting calls
- *   are refused, and so is every new call, except one at a time, which is
- *   sent to try the database (the probe is a real listing, so no timer runs
- *   and no extra query is sent while nobody asks).
+ *   `isUnavailableError` says, but not an error the server sent itself, such
+ *   as a statement timeout, unless it says the server is going away or
+ *   takes no more sessions: `57P01`–`57P03`, `53300`), or when its signal
+ *   aborts with a `TimeoutError` while nothing was heard from the database
+ *   since it was sent. Then a `down` event; the waiting calls are refused,
+ *   and so is every new call, except one at a time, which is sent to try
+ *   the database (the probe is a real listing, so no timer runs and no
+ *   extra query is sent while nobody asks; its place frees when it fails
+ *   or its signal aborts).
  * - **Up.** Any answer from the server (rows, or an SQL error) ends the
  *   outage: an `up` event with how many calls were refused or failed as
  *   unavailable meanwhile and how long it lasted.
