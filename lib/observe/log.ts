@@ -113,11 +113,27 @@ export function formatJsonLine(event: LogEvent, level: LogLevel, timeMs: number)
   if (typeof event.requestId === "string") text += `,"request_id":${JSON.stringify(event.requestId)}`;
   for (const name in event) {
     if (name === "event" || name === "level" || name === "requestId") continue;
-    const value = fieldValue(name, event[name]);
-    if (value === undefined) continue;
-    text += `,${JSON.stringify(snakeCase(name))}:${JSON.stringify(value)}`;
+    const raw = event[name];
+    if (raw === undefined) continue;
+    const field = jsonField(name);
+    // The usual fields, strings and finite numbers, without the general path.
+    if (field.plain && typeof raw === "string") text += field.prefix + JSON.stringify(raw);
+    else if (field.plain && typeof raw === "number" && Number.isFinite(raw)) text += field.prefix + raw;
+    else text += field.prefix + JSON.stringify(fieldValue(name, raw));
   }
   return `${text}}`;
+}
+
+// Per field name: its JSON key with the comma before it, and whether its value is written as it is.
+const jsonFields = new Map<string, { readonly prefix: string; readonly plain: boolean }>();
+
+function jsonField(name: string): { readonly prefix: string; readonly plain: boolean } {
+  let field = jsonFields.get(name);
+  if (field === undefined) {
+    field = { prefix: `,${JSON.stringify(snakeCase(name))}:`, plain: name !== "error" && !SECRET_FIELD.test(name) };
+    if (jsonFields.size < 1000) jsonFields.set(name, field);
+  }
+  return field;
 }
 
 /**

@@ -35,7 +35,9 @@ export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005
 
 /**
  * Makes lobby's metrics in a registry of their own (prom-client's global
- * registry is left alone):
+ * registry is left alone). A request only adds to plain numbers (no label
+ * object, no hashing); prom-client reads them when scraped, and writes the
+ * text with its process metrics:
  *
  * - `lobby_requests_total{dialect,status}`: answered requests (`dialect`
  *   is `system`, `uptimer`, or `none` outside both);
@@ -74,76 +76,82 @@ export async function prometheusMetrics(options: PrometheusMetricsOptions = {}):
   } catch (error) {
     throw new Error("metrics need the prom-client package: npm install prom-client", { cause: error });
   }
-  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = client;
+  const { Counter, Gauge, Registry, collectDefaultMetrics } = client;
   const registry = new Registry();
   const registers = [registry];
 
-  const requests = new Counter({ name: "lobby_requests_total", help: "Requests answered, by dialect and HTTP status.", labelNames: ["dialect", "status"], registers });
-  const durations = new Histogram({
-    name: "lobby_request_duration_seconds",
-    help: "Time the handler took to answer, by dialect.",
-    labelNames: ["dialect"],
-    buckets: [...DURATION_BUCKETS],
-    registers,
+  // Each request only adds to plain numbers here (a Map lookup and an
+  // addition, no label object, no hashing); prom-client reads them when
+  // scraped, through its collect hooks and a histogram collector.
+  const requestCounts = new Map<string, Map<number, number>>();
+  const rejectionCounts = new Map<string, number>();
+  const errorCounts = new Map<RepositoryErrorKind, number>();
+  let hits = 0;
+  let misses = 0;
+  const counter = (name: string, help: string, labelNames: string[], collect: (metric: { inc(labels: Record<string, string>, value: number): void }) => void) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        collect(this);
+      },
+    });
+  counter("lobby_requests_total", "Requests answered, by dialect and HTTP status.", ["dialect", "status"], (metric) => {
+    for (const [dialect, statuses] of requestCounts) for (const [status, count] of statuses) metric.inc({ dialect, status: String(status) }, count);
   });
-  const rejections = new Counter({ name: "lobby_auth_rejections_total", help: "Requests refused for their credentials, by reason.", labelNames: ["reason"], registers });
-  const hits = new Counter({ name: "lobby_token_cache_hits_total", help: "Tokens found in the verified-token cache.", registers });
-  const misses = new Counter({ name: "lobby_token_cache_misses_total", help: "Tokens not found in the verified-token cache (verified in full).", registers });
+  const durations = new HistogramCollector("lobby_request_duration_seconds", "Time the handler took to answer, by dialect.", "dialect");
+  registry.registerMetric(durations as unknown as Parameters<typeof registry.registerMetric>[0]);
+  counter("lobby_auth_rejections_total", "Requests refused for their credentials, by reason.", ["reason"], (metric) => {
+    for (const [reason, count] of rejectionCounts) metric.inc({ reason }, count);
+  });
+  new Counter({ name: "lobby_token_cache_hits_total", help: "Tokens found in the verified-token cache.", registers, collect() {
+    this.reset();
+    this.inc(hits);
+  } });
+  new Counter({ name: "lobby_token_cache_misses_total", help: "Tokens not found in the verified-token cache (verified in full).", registers, collect() {
+    this.reset();
+    this.inc(misses);
+  } });
   const jwksSources: Array<{ keys: RemoteKeySet; failures: Map<string, number> }> = [];
-  new Counter({
-    name: "lobby_jwks_fetches_total",
-    help: "Fetches of a remote JWK Set: ok, or why it failed.",
-    labelNames: ["result"],
-    registers,
-    collect() {
-      this.reset();
-      const totals = new Map<string, number>();
-      for (const { keys, failures } of jwksSources) {
-        totals.set("ok", (totals.get("ok") ?? 0) + keys.loads);
-        for (const [reason, count] of failures) totals.set(reason, (totals.get(reason) ?? 0) + count);
-      }
-      for (const [result, count] of totals) this.inc({ result }, count);
-    },
+  counter("lobby_jwks_fetches_total", "Fetches of a remote JWK Set: ok, or why it failed.", ["result"], (metric) => {
+    const totals = new Map<string, number>();
+    for (const { keys, failures } of jwksSources) {
+      totals.set("ok", (totals.get("ok") ?? 0) + keys.loads);
+      for (const [reason, count] of failures) totals.set(reason, (totals.get(reason) ?? 0) + count);
+    }
+    for (const [result, count] of totals) metric.inc({ result }, count);
   });
-  const repositoryErrors = new Counter({ name: "lobby_repository_errors_total", help: "Listings that failed, by kind: unavailable, timeout, error.", labelNames: ["kind"], registers });
-  const repositoryDurations = new Histogram({ name: "lobby_repository_duration_seconds", help: "Time the repository took to list a user's workspaces.", buckets: [...DURATION_BUCKETS], registers });
+  counter("lobby_repository_errors_total", "Listings that failed, by kind: unavailable, timeout, error.", ["kind"], (metric) => {
+    for (const [kind, count] of errorCounts) metric.inc({ kind }, count);
+  });
+  const repositoryDurations = new HistogramCollector("lobby_repository_duration_seconds", "Time the repository took to list a user's workspaces.");
+  registry.registerMetric(repositoryDurations as unknown as Parameters<typeof registry.registerMetric>[0]);
+  const listings = repositoryDurations.child("");
   const runtime = currentRuntime();
   new Gauge({ name: "lobby_runtime_info", help: "The runtime lobby runs on.", labelNames: ["runtime", "version"], registers }).set({ runtime, version: runtimeVersion(runtime) }, 1);
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "lobby_" });
 
-  // Children by label value, so that a request allocates no label object.
-  const requestChildren = new Map<string, { inc(): void }>();
-  const durationChildren = new Map<string, { observe(value: number): void }>();
-  const rejectionChildren = new Map<string, { inc(): void }>();
-  const errorChildren = new Map<RepositoryErrorKind, { inc(): void }>();
   const handler: HandlerMetrics = {
     request(dialect: Dialect | "none", status: number, seconds: number) {
-      const key = `${dialect} ${status}`;
-      let child = requestChildren.get(key);
-      if (child === undefined) requestChildren.set(key, child = requests.labels(dialect, String(status)));
-      child.inc();
-      let timer = durationChildren.get(dialect);
-      if (timer === undefined) durationChildren.set(dialect, timer = durations.labels(dialect));
-      timer.observe(seconds);
+      let statuses = requestCounts.get(dialect);
+      if (statuses === undefined) requestCounts.set(dialect, statuses = new Map());
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      durations.child(dialect).observe(seconds);
     },
     authRejected(reason: string) {
-      let child = rejectionChildren.get(reason);
-      if (child === undefined) {
-        child = rejections.labels(reason);
-        // Reasons are a closed set of codes; the bound only guards against a custom one run wild.
-        if (rejectionChildren.size < 100) rejectionChildren.set(reason, child);
-      }
-      child.inc();
+      // Reasons are a closed set of codes; the bound only guards against a custom one run wild.
+      if (rejectionCounts.size < 100 || rejectionCounts.has(reason)) rejectionCounts.set(reason, (rejectionCounts.get(reason) ?? 0) + 1);
     },
     tokenCache(hit: boolean) {
-      (hit ? hits : misses).inc();
+      if (hit) hits++;
+      else misses++;
     },
     repository(seconds: number, error: RepositoryErrorKind | undefined) {
-      repositoryDurations.observe(seconds);
-      if (error === undefined) return;
-      let child = errorChildren.get(error);
-      if (child === undefined) errorChildren.set(error, child = repositoryErrors.labels(error));
-      child.inc();
+      listings.observe(seconds);
+      if (error !== undefined) errorCounts.set(error, (errorCounts.get(error) ?? 0) + 1);
     },
   };
 
@@ -170,4 +178,56 @@ function runtimeVersion(runtime: string): string {
   if (runtime === "deno") return versions.Deno?.version?.deno ?? "unknown";
   if (runtime === "bun") return versions.Bun?.version ?? "unknown";
   return versions.process?.versions?.node ?? "unknown";
+}
+
+// One histogram's counts for one label value: plain numbers, read at scrape time.
+class HistogramChild {
+  /** Per bucket (not cumulative), the last for values above every bound. */
+  readonly counts = new Float64Array(DURATION_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && value > DURATION_BUCKETS[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+}
+
+/**
+ * A histogram over {@link DURATION_BUCKETS} with at most one label, kept in
+ * plain numbers and handed to prom-client's registry as a metric it can
+ * read (`name`, `get()`), in the shape of its own histograms.
+ */
+class HistogramCollector {
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  readonly #children = new Map<string, HistogramChild>();
+
+  constructor(readonly name: string, readonly help: string, readonly labelName?: string) {}
+
+  /** The counts for one label value (the empty string without a label). */
+  child(value: string): HistogramChild {
+    let child = this.#children.get(value);
+    if (child === undefined) this.#children.set(value, child = new HistogramChild());
+    return child;
+  }
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> } {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
+    for (const [value, child] of this.#children) {
+      const labels: Record<string, string> = this.labelName === undefined ? {} : { [this.labelName]: value };
+      let cumulative = 0;
+      DURATION_BUCKETS.forEach((bound, i) => {
+        cumulative += child.counts[i]!;
+        values.push({ labels: { le: bound, ...labels }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { le: "+Inf", ...labels }, value: child.count, metricName: `${this.name}_bucket` });
+      values.push({ labels, value: child.sum, metricName: `${this.name}_sum` });
+      values.push({ labels, value: child.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
 }
