@@ -16,6 +16,10 @@
  *   shipped), `hono` (`@hono/node-server`'s `getRequestListener` with
  *   `overrideGlobalObjects: false`) and `hono-global` (the same, with its
  *   default of replacing the global `Request`/`Response`).
+ * - `OBSERVE` (`memory` mode): the standalone server's observability on.
+ *   `metrics`: prom-client metrics (and `/metrics`), as `METRICS=1` gives;
+ *   `all`: those and a JSON access log line per request on standard
+ *   output, as `METRICS=1 LOG_FORMAT=json LOG_LEVEL=info` give.
  * - `PORT` (default 0), `BENCH_SECRET`: the HMAC secret the tokens are
  *   signed with.
  *
@@ -27,12 +31,13 @@ import { Readable } from "node:stream";
 import { systemSuccess } from "../lib/envelope/mod.ts";
 import { createWorkspacesHandler, type FetchHandler } from "../lib/handler/mod.ts";
 import { secretKeys } from "../lib/auth/mod.ts";
+import { createLogger, prometheusMetrics } from "../lib/observe/mod.ts";
 import { listen, toNodeListener } from "../lib/runtime/mod.ts";
 import { ANSWER_HEADERS, TEN_WORKSPACES } from "./_harness/fixtures.ts";
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
-const { MODE: mode = "memory", ADAPTER: adapter = "lib", BENCH_SECRET: secret } = process.env;
+const { MODE: mode = "memory", ADAPTER: adapter = "lib", BENCH_SECRET: secret, OBSERVE: observe } = process.env;
 const port = Number(process.env.PORT ?? 0);
 if (mode !== "bare" && mode !== "memory") throw new Error(`MODE must be bare or memory, not ${mode}`);
 if (mode === "memory" && !secret) throw new Error("BENCH_SECRET is required in memory mode");
@@ -43,7 +48,18 @@ const bareBody = JSON.stringify(systemSuccess(TEN_WORKSPACES, "en", Date.now()))
 const handler = mode === "bare"
   // Deno's and Bun's floor: a handler returning its `Response` synchronously.
   ? (() => new Response(bareBody, { status: 200, headers: ANSWER_HEADERS })) as unknown as FetchHandler
-  : createWorkspacesHandler({ repository: { listForUser: () => Promise.resolve(TEN_WORKSPACES) }, auth: { keys: await secretKeys(secret!) } });
+  : createWorkspacesHandler({
+    repository: { listForUser: () => Promise.resolve(TEN_WORKSPACES) },
+    auth: { keys: await secretKeys(secret!) },
+    ...(observe === "metrics" || observe === "all" ? await observability(observe === "all") : {}),
+  });
+
+// What METRICS=1 (and LOG_FORMAT=json LOG_LEVEL=info) give the standalone server.
+async function observability(logs: boolean) {
+  const metrics = await prometheusMetrics();
+  const options = { metrics: metrics.handler, endpoints: { "/metrics": metrics.endpoint } };
+  return logs ? { ...options, log: createLogger({ format: "json", level: "info" }), logLevel: "info" as const } : options;
+}
 
 if (onNode) {
   // Exit on a signal, so that `node --cpu-prof` writes its profile.

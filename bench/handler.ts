@@ -8,6 +8,9 @@
  *   `MODE=bare`);
  * - (b) **memory**: lobby's handler over an in-process repository returning
  *   10 workspaces (`MODE=memory`): auth, locale, envelope, adapter;
+ * - (b′) **metrics**: (b) with prom-client metrics on (`OBSERVE=metrics`),
+ *   and (b″) **observed**: with a JSON access log line per request besides
+ *   (`OBSERVE=all`), to price them against (b);
  * - (c) **postgres**: the real standalone server (`node .bench/main.js`,
  *   `deno run -A mod.ts`, `bun run mod.ts`) on the seeded database;
  * - (d) **fresh**: (c) with a token never seen before on every request
@@ -16,7 +19,7 @@
  *   and the Node adapter candidates against the same floor.
  *
  * (a)/(b)/(c) rotate 1,000 distinct valid tokens of 1,000 seeded users.
- * Runs alternate (a b a b …, c d raw c d raw …) so that the machine's noise
+ * Runs alternate (a b b′ b″ a b b′ b″ …, c d raw c d raw …) so that the machine's noise
  * falls on both sides of each ratio.
  *
  * @module
@@ -51,6 +54,10 @@ export interface RuntimeResult {
   readonly version: string;
   readonly floor?: Series;
   readonly memory?: Series;
+  /** (b) with prom-client metrics on. */
+  readonly metered?: Series;
+  /** (b) with metrics and the JSON access log on. */
+  readonly observed?: Series;
   readonly postgres?: Series;
   readonly fresh?: Series;
   /** Node only: the postgres.js listing loop, no HTTP, same pool and concurrency as (c). */
@@ -145,21 +152,25 @@ export async function runHandlerBench(options: HandlerBenchOptions): Promise<Han
     const skipped: string[] = [];
     const result: { -readonly [K in keyof RuntimeResult]: RuntimeResult[K] } = { runtime, version };
 
-    // (a) and (b), alternated.
+    // (a), (b), (b′) and (b″), alternated.
     const floor = await benchServer(runtime, { MODE: "bare" });
     const memory = await benchServer(runtime, memoryEnv);
+    const metered = await benchServer(runtime, { ...memoryEnv, OBSERVE: "metrics" });
+    const observed = await benchServer(runtime, { ...memoryEnv, OBSERVE: "all" });
     try {
-      await warm(floor);
-      await warm(memory);
+      for (const server of [floor, memory, metered, observed]) await warm(server);
       const runs = await alternate(rounds, {
         floor: (r) => measure(floor, `(a) floor, round ${r}`),
         memory: (r) => measure(memory, `(b) memory, round ${r}`),
+        metered: (r) => measure(metered, `(b′) memory with metrics, round ${r}`),
+        observed: (r) => measure(observed, `(b″) memory with metrics and JSON logs, round ${r}`),
       });
       result.floor = series(runs.floor!);
       result.memory = series(runs.memory!);
+      result.metered = series(runs.metered!);
+      result.observed = series(runs.observed!);
     } finally {
-      await memory.stop();
-      await floor.stop();
+      for (const server of [observed, metered, memory, floor]) await server.stop();
     }
 
     // The Node adapter candidates, each alternated with the floor.
@@ -250,6 +261,7 @@ export async function runHandlerBench(options: HandlerBenchOptions): Promise<Han
     commands: {
       "(a) floor": "MODE=bare node .bench/handler-server.js | deno run -A bench/handler-server.ts | bun run bench/handler-server.ts",
       "(b) memory": "MODE=memory BENCH_SECRET=… (same commands)",
+      "(b′)/(b″) observability": "MODE=memory OBSERVE=metrics|all BENCH_SECRET=… (same commands)",
       "(c)/(d) postgres": "DATABASE_URL=… JWT_SECRET=… node .bench/main.js | deno run -A mod.ts | bun run mod.ts",
       "load": loadCommand(generator, connections, seconds),
       "raw loop": `postgres.js, max 10 connections, ${connections} concurrent loops of LISTING_SQL (prepared) for ${seconds} s`,

@@ -14,6 +14,7 @@ import type { StartupResult } from "./handler-startup.ts";
 import type { StageResult } from "./handler-stages.ts";
 import { type ProfileResult, renderProfiles } from "./profile.ts";
 import { type QueryBenchResults, renderLatencySvg } from "./query-report.ts";
+import { describeObserveRun, type ObserveBenchResult, type ObserveRow, renderObserveSection } from "./observe.ts";
 import { isMain, log, readJson, ROOT, writeOutput } from "./_harness/context.ts";
 import type { LoadRun, Series } from "./_harness/load.ts";
 import type { Machine } from "./_harness/machine.ts";
@@ -170,6 +171,22 @@ export function renderReport(results: BenchResults): string {
     "",
   );
 
+  // What metrics and the JSON access log cost (b): from this run, else from the newest `npm run bench:observe`.
+  const observed: ObserveRow[] = (h?.runtimes ?? []).flatMap((r) =>
+    r.memory !== undefined && r.metered !== undefined && r.observed !== undefined
+      ? [{ runtime: r.runtime, version: r.version, off: r.memory, metrics: r.metered, all: r.observed }]
+      : []
+  );
+  if (observed.length > 0) {
+    push(...renderObserveSection(observed, "Measured by `npm run bench` as (b′) and (b″) of the handler benchmark, alternated with (a) and (b) in every round."));
+  } else {
+    const file = newest(/-observe\.json$/);
+    if (file !== undefined) {
+      const observe = readJson<ObserveBenchResult>(file);
+      push(...renderObserveSection(observe.rows, describeObserveRun(observe)));
+    }
+  }
+
   // The machine.
   const m = results.machine;
   push(
@@ -196,7 +213,7 @@ export function renderReport(results: BenchResults): string {
       "",
     );
 
-    const parts = [["(a) floor", "floor"], ["(b) memory", "memory"], ["(c) postgres", "postgres"], ["(d) fresh", "fresh"], ["raw loop", "raw"], ["5,000 memberships, 1 conn.", "large"]] as const;
+    const parts = [["(a) floor", "floor"], ["(b) memory", "memory"], ["(b′) metrics", "metered"], ["(b″) metrics + JSON logs", "observed"], ["(c) postgres", "postgres"], ["(d) fresh", "fresh"], ["raw loop", "raw"], ["5,000 memberships, 1 conn.", "large"]] as const;
     const each = (s: Series, value: (run: LoadRun) => number | undefined, digits: number) => s.runs.map((run) => fmt(value(run), digits)).join(", ");
     push("## Every run", "", ...table(
       ["runtime", "part", "req/s per run", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU µs/request", "RSS MB (max)"],
