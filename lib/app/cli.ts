@@ -84,7 +84,8 @@ Usage:
   lobby [serve]              start the standalone server (configured from the environment)
   lobby token --sub <user> [--ttl 1h] [--claim name=value]... [--alg HS256|HS384|HS512]
                              print a token signed with JWT_SECRET, for testing
-  lobby migrate              apply lobby's schema and read model to DATABASE_URL, then exit
+  lobby migrate              apply lobby's schema and read model to DATABASE_URL (or
+                             DATABASE_MIGRATION_URL when set), then exit
   lobby check                check the configuration, the database and every key source
   lobby openapi              print the OpenAPI 3.1 document of both endpoints
   lobby --help | --version
@@ -308,7 +309,9 @@ function readConfig(io: CommandIo, command: string): ServerConfig | undefined {
 }
 
 async function migrate(io: CommandIo): Promise<number> {
-  const text = io.env.DATABASE_URL;
+  // DATABASE_MIGRATION_URL: a direct session, when DATABASE_URL is a pooler.
+  const variable = io.env.DATABASE_MIGRATION_URL ? "DATABASE_MIGRATION_URL" : "DATABASE_URL";
+  const text = io.env[variable];
   if (text === undefined || text === "") {
     io.err("lobby migrate: DATABASE_URL is not set: it names the Postgres server to migrate " +
       "(the embedded database applies the schema itself when it opens)");
@@ -316,7 +319,7 @@ async function migrate(io: CommandIo): Promise<number> {
   }
   const parsed = parseDatabaseUrl(text);
   if (!parsed.ok) {
-    io.err(`lobby migrate: DATABASE_URL ${parsed.problem}`);
+    io.err(`lobby migrate: ${variable} ${parsed.problem}`);
     return 1;
   }
   const { url } = parsed;

@@ -171,6 +171,11 @@ t.test("migrate needs a database URL it can reach", async (t) => {
   t.equal(down.status, 1);
   t.match(down.err[0], /^lobby migrate: Postgres at postgres:\/\/lobby:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
   t.notOk(down.err.join("").includes("hunter2"), "the password is never printed");
+  // DATABASE_MIGRATION_URL, when set, is the one migrated (a direct session beside a pooler).
+  const direct = await run(["migrate"], { DATABASE_URL: "postgres://app@pooler:6432/app", DATABASE_MIGRATION_URL: "postgres://owner:pa#ss@db/app" });
+  t.equal(direct.err[0], "lobby migrate: DATABASE_MIGRATION_URL has a # (write it as %23 in a password)");
+  const directDown = await run(["migrate"], { DATABASE_URL: "postgres://app@pooler:6432/app", DATABASE_MIGRATION_URL: "postgres://owner@127.0.0.1:1/app" });
+  t.match(directDown.err[0], /^lobby migrate: Postgres at postgres:\/\/owner@127\.0\.0\.1:1\/app: /);
 });
 
 t.test("migrate applies the schema, then check finds it", async (t) => {
