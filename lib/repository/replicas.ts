@@ -217,16 +217,19 @@ interface State {
  * for one. A measured lag is trusted for one check interval; after that it
  * is taken to grow with the time since it was measured, so after a quiet
  * spell a replica takes reads again only once a fresh check says so (the
- * reads meanwhile go to the primary). A replica is also skipped as soon as
- * a read finds it unreachable (its repository's `down` event, or the error
- * of one that has no `watch`), and that read is sent on to the next
- * replica in use, or the primary, so that a replica going away costs no
- * failed request; so is any other failure of a replica except the
- * caller's own abort (a standby can cancel a query that conflicts with
- * recovery). It takes reads again once a check finds it healthy and a
- * read through it succeeds.
+ * reads meanwhile go to the primary). A replica also leaves the rotation
+ * as soon as a read finds it unreachable (its repository's `down` event,
+ * or the error of one that has no `watch`), and that read is sent on to
+ * the next replica in use, or the primary, so that a replica going away
+ * costs no failed request; so is a read that fails for any other reason
+ * except the caller's own abort (a standby can cancel a query that
+ * conflicts with recovery). It takes reads again once a check finds it
+ * healthy and a read through it succeeds.
  *
- * Each switch is told once to `onEvent` (see {@link ReplicaEvent}); `watch`
+ * Each switch is told once to `onEvent` (see {@link ReplicaEvent}): a
+ * replica that reads found down is told as skipped when its next check
+ * fails too, or when it is still down a check interval later, so that a
+ * pool that is down and up again within the moment is not logged. `watch`
  * hears the primary's events and the replicas' `error` events, not the
  * replicas' outages, so a handler does not answer "database down" for a
  * replica. Without `watch` on the primary, the result has none either.
@@ -312,9 +315,14 @@ export function replicatedRepository(
   });
 
   // What the state of a replica is now, from its last check and its reads.
+  // Reads finding it down take it out of the rotation at once (see
+  // usable), but count as a switch only once its check fails too, or after
+  // a check interval: a pool that blinks down and up is not one.
   function current(state: State): { state: ReplicaStatus["state"]; detail: string } {
-    if (state.readsDown !== undefined) return { state: "down", detail: `down (${state.readsDown.code})` };
-    const { probe } = state;
+    const { probe, readsDown } = state;
+    if (readsDown !== undefined && (probe.kind === "down" || now() - readsDown.at >= REPLICA_CHECK_INTERVAL_MS)) {
+      return { state: "down", detail: `down (${probe.kind === "down" ? probe.code : readsDown.code})` };
+    }
     if (probe.kind === "unknown") return { state: "unknown", detail: "" };
     if (probe.kind === "down") return { state: "down", detail: `down (${probe.code})` };
     if (probe.kind === "skip") return { state: probe.reason, detail: SKIP_DETAIL[probe.reason] };

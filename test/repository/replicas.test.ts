@@ -204,7 +204,7 @@ t.test("a measured lag is trusted for one check interval, then taken to grow wit
   t.equal(await where(), "replica-1", "and the fresh check brings it back");
 });
 
-t.test("a replica that fails a read is skipped, and the read goes on to the next replica, then the primary", async (t) => {
+t.test("a replica that fails a read leaves the rotation, and the read goes on to the next replica, then the primary", async (t) => {
   const { replicas, primary, clock, events, where, settle } = setup(2);
   await settle();
   replicas[0]!.repository.failure = new RepositoryUnavailableError({ cause: REFUSED });
@@ -212,11 +212,18 @@ t.test("a replica that fails a read is skipped, and the read goes on to the next
   const before = primary.calls;
   t.equal(await where(), "primary", "both failed: the primary answers, no failure reaches the caller");
   t.equal(primary.calls, before + 1);
-  t.same(events, [{ event: "replica_skipped", replica: "replica-1", reason: "down", detail: "down (ECONNREFUSED)" }],
-    "the unreachable one is skipped; the one that failed otherwise is not");
   replicas[1]!.repository.failure = undefined;
-  t.same([await where(), await where()], ["replica-2", "replica-2"]);
+  const calls = replicas[0]!.repository.calls;
+  t.same([await where(), await where()], ["replica-2", "replica-2"], "the unreachable one is out of the rotation at once; the other is not");
+  t.equal(replicas[0]!.repository.calls, calls, "not tried again before a check");
+  t.same(events, [], "not logged yet");
+  // Its check fails too: now it is a switch.
+  replicas[0]!.health = REFUSED;
+  clock.now += 1000;
+  await settle();
+  t.same(events, [{ event: "replica_skipped", replica: "replica-1", reason: "down", detail: "down (ECONNREFUSED)" }]);
   // Back: a check finds it healthy, reads try it, a success ends it.
+  replicas[0]!.health = { ok: true, lagSeconds: 0 };
   replicas[0]!.repository.failure = undefined;
   clock.now += 1000;
   await settle();
@@ -224,17 +231,40 @@ t.test("a replica that fails a read is skipped, and the read goes on to the next
   t.same(events.slice(1), [{ event: "replica_in_use", replica: "replica-1", skippedMs: 1000 }]);
 });
 
-t.test("a watched replica is skipped on its down event; refusals meanwhile fall through silently", async (t) => {
+t.test("reads that keep finding a replica down skip it after a check interval, even when its check answers", async (t) => {
+  const { replicas, clock, events, where, settle } = setup(1);
+  await settle();
+  replicas[0]!.repository.failure = new RepositoryUnavailableError({ cause: REFUSED });
+  t.equal(await where(), "primary");
+  clock.now += 1000;
+  await settle(); // the check answers; reads try the replica again, and fail
+  t.same(events, [
+    { event: "replica_skipped", replica: "replica-1", reason: "down", detail: "down (ECONNREFUSED)" },
+    { event: "reads_on_primary", replicas: 1 },
+  ]);
+});
+
+t.test("a watched replica leaves the rotation on its down event; a blink is not logged, an outage is", async (t) => {
   const { replicas, clock, events, where, settle, repository } = setup(1, { watched: true });
   await settle();
   const r = replicas[0]!.repository;
+  // Down and up again within the moment (a pool noticing a stale connection).
   r.emit({ event: "down", reason: "57P01" });
+  t.equal(await where(), "primary", "out of the rotation at once");
+  r.emit({ event: "up", refused: 1, durationMs: 0 });
+  t.equal(await where(), "replica-1", "and back");
+  t.same(events, [], "nothing logged");
+  // An outage: down, and its check fails.
+  r.emit({ event: "down", reason: "57P01" });
+  replicas[0]!.health = REFUSED;
+  clock.now += 1000;
+  await settle();
   t.same(events, [
-    { event: "replica_skipped", replica: "replica-1", reason: "down", detail: "down (57P01)" },
+    { event: "replica_skipped", replica: "replica-1", reason: "down", detail: "down (ECONNREFUSED)" },
     { event: "reads_on_primary", replicas: 1 },
   ]);
-  t.equal(await where(), "primary");
   // A check finds the server answering: reads try the replica, and its breaker refuses them until its probe gets through.
+  replicas[0]!.health = { ok: true, lagSeconds: 0 };
   clock.now += 1000;
   await settle();
   r.failure = new RepositoryUnavailableError({ cause: REFUSED });
