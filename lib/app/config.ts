@@ -9,7 +9,7 @@ import { issueProblem } from "../_options.ts";
 import { isJwksUrlAllowed, PUBLIC_KEY_ALGORITHMS, type PublicKeyAlgorithm } from "../auth/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "../handler/mod.ts";
 import { isSerializedOrigin } from "../handler/_cors.ts";
-import { type DatabaseUrl, parseDatabaseUrl } from "./database_url.ts";
+import { type DatabaseUrl, parseDatabaseUrl, parseDatabaseUrls } from "./database_url.ts";
 
 /** The standalone server's settings, after checking. */
 export interface ServerConfig {
@@ -73,6 +73,16 @@ export interface ServerConfig {
   readonly corsCredentials: boolean;
   /** `CORS_MAX_AGE`: how long a browser may keep a preflight's answer, in seconds (default 600). */
   readonly corsMaxAgeSeconds: number;
+  /**
+   * `DATABASE_MIGRATION_URL`: a direct (session) connection to the primary
+   * for the schema migration, when `DATABASE_URL` is a transaction pooler;
+   * absent, the migration runs through `DATABASE_URL`.
+   */
+  readonly migrationUrl: DatabaseUrl | undefined;
+  /** `DATABASE_READ_URL`: read replicas (comma-separated); listings go to them, everything else to `DATABASE_URL`. */
+  readonly readUrls: readonly DatabaseUrl[] | undefined;
+  /** `DATABASE_READ_MAX_LAG`: the most a replica may lag behind to take reads, in seconds (default 5). */
+  readonly readMaxLagSeconds: number;
 }
 
 /** One thing wrong with the configuration, as data. */
@@ -129,7 +139,7 @@ export class ConfigError extends Error {
 
 const KEY_VARIABLES = ["JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL"] as const;
 // Values of these are never shown back, even when they are wrong.
-const SECRET = new Set(["JWT_SECRET", "DATABASE_URL", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL"]);
+const SECRET = new Set(["JWT_SECRET", "DATABASE_URL", "JWT_PUBLIC_KEY", "JWT_JWKS", "JWT_JWKS_URL", "DATABASE_MIGRATION_URL", "DATABASE_READ_URL"]);
 const encoder = new TextEncoder();
 
 const claimName = v.pipe(v.string(), v.regex(/^[\x21-\x7e]{1,64}$/, "must be 1-64 visible ASCII characters"));
@@ -161,6 +171,22 @@ const databaseUrl = v.pipe(
     addIssue({ message: parsed.problem });
     return NEVER;
   }),
+);
+
+const databaseUrls = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseDatabaseUrls(dataset.value);
+    if (parsed.ok) return parsed.urls;
+    addIssue({ message: parsed.problem });
+    return NEVER;
+  }),
+);
+const lagSeconds = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,5}(\.\d{1,3})?$/, "must be a number of seconds from 0 to 86400, such as 5 or 0.5"),
+  v.transform(Number),
+  v.maxValue(86400, "must be a number of seconds from 0 to 86400, such as 5 or 0.5"),
 );
 
 const ENVIRONMENT = v.object({
@@ -203,6 +229,9 @@ const ENVIRONMENT = v.object({
   CORS_ORIGINS: v.optional(origins),
   CORS_CREDENTIALS: v.optional(flag, "0"),
   CORS_MAX_AGE: v.optional(integer(0, 86400), "600"),
+  DATABASE_MIGRATION_URL: v.optional(databaseUrl),
+  DATABASE_READ_URL: v.optional(databaseUrls),
+  DATABASE_READ_MAX_LAG: v.optional(lagSeconds, "5"),
 });
 
 /**
@@ -250,6 +279,11 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
         "(demo mode, with a random secret and demo data, runs only without DATABASE_URL)",
     });
   }
+  for (const variable of ["DATABASE_MIGRATION_URL", "DATABASE_READ_URL"] as const) {
+    if (input[variable] !== undefined && input.DATABASE_URL === undefined) {
+      problems.push({ variable, problem: "is set without DATABASE_URL (the primary, where everything that writes goes)" });
+    }
+  }
   if (parsed.success && parsed.output.JWT_JWKS_MAX_AGE < parsed.output.JWT_JWKS_MIN_AGE) {
     problems.push({ variable: "JWT_JWKS_MAX_AGE", problem: "must not be below JWT_JWKS_MIN_AGE" });
   }
@@ -292,5 +326,8 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     corsOrigins: e.CORS_ORIGINS,
     corsCredentials: e.CORS_CREDENTIALS,
     corsMaxAgeSeconds: e.CORS_MAX_AGE,
+    migrationUrl: e.DATABASE_MIGRATION_URL,
+    readUrls: e.DATABASE_READ_URL,
+    readMaxLagSeconds: e.DATABASE_READ_MAX_LAG,
   };
 }

@@ -8,7 +8,7 @@
  */
 
 /** The parameters lobby understands in the URL's query. */
-const PARAMETERS = new Set(["sslmode", "application_name", "host", "prepare"]);
+const PARAMETERS = new Set(["sslmode", "application_name", "host", "prepare", "pgbouncer"]);
 const SSL_MODES = new Set(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]);
 
 /** A Postgres connection as `DATABASE_URL` describes it. */
@@ -27,8 +27,14 @@ export interface DatabaseUrl {
   readonly sslmode: string | undefined;
   /** `application_name`, when given. */
   readonly applicationName: string | undefined;
-  /** `prepare=false` turns prepared statements off (PgBouncer in transaction mode). */
+  /** `prepare=false` turns prepared statements off (PgBouncer in transaction mode); `pgbouncer=true` implies it. */
   readonly prepare: boolean;
+  /**
+   * `pgbouncer=true`: the URL leads to PgBouncer in transaction mode (or
+   * another transaction pooler), so lobby neither prepares statements nor
+   * sends startup parameters PgBouncer refuses (`statement_timeout`).
+   */
+  readonly pgbouncer: boolean;
   /** The URL with the password replaced by `***`, safe for logs and messages. */
   readonly redacted: string;
 }
@@ -125,6 +131,11 @@ export function parseDatabaseUrl(text: string): DatabaseUrlResult {
   if (sslmode !== undefined && !SSL_MODES.has(sslmode)) return fail(`has sslmode=${safeName(sslmode)}; use one of ${[...SSL_MODES].join(", ")}`);
   const prepare = parameters.get("prepare");
   if (prepare !== undefined && prepare !== "true" && prepare !== "false") return fail("has prepare that is neither true nor false");
+  const pgbouncer = parameters.get("pgbouncer");
+  if (pgbouncer !== undefined && pgbouncer !== "true" && pgbouncer !== "false") return fail("has pgbouncer that is neither true nor false");
+  if (pgbouncer === "true" && prepare === "true") {
+    return fail("has pgbouncer=true and prepare=true: PgBouncer in transaction mode cannot keep prepared statements (leave prepare out)");
+  }
   const socket = parameters.get("host");
   if (socket !== undefined) {
     if (!socket.startsWith("/")) return fail("has a host parameter that is not an absolute socket directory");
@@ -148,10 +159,52 @@ export function parseDatabaseUrl(text: string): DatabaseUrlResult {
       database,
       sslmode,
       applicationName: parameters.get("application_name"),
-      prepare: prepare !== "false",
+      prepare: prepare !== "false" && pgbouncer !== "true",
+      pgbouncer: pgbouncer === "true",
       redacted,
     },
   };
+}
+
+/** What {@link parseDatabaseUrls} answers. */
+export type DatabaseUrlsResult = { ok: true; urls: readonly DatabaseUrl[] } | { ok: false; problem: string };
+
+/**
+ * Reads one or several comma-separated URLs, as `DATABASE_READ_URL` takes
+ * them. A comma splits the list only where a new `postgres://` or
+ * `postgresql://` URL follows it, so a URL with several hosts
+ * (`postgres://a:5432,b:5432/db`, tried in order) stays one URL.
+ *
+ * @param text The URLs.
+ * @returns Each connection in order, or what is wrong with which URL.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDatabaseUrls } from "./database_url.ts";
+ * const result = parseDatabaseUrls("postgres://app@replica-1/lobby,postgres://app@replica-2a,replica-2b/lobby");
+ * assert.ok(result.ok);
+ * if (result.ok) assert.deepEqual(result.urls.map((url) => url.hosts), [["replica-1"], ["replica-2a", "replica-2b"]]);
+ * assert.deepEqual(parseDatabaseUrls("postgres://app@replica-1/lobby, mysql://replica-2/lobby"), {
+ *   ok: false,
+ *   problem: "has a URL (the 2nd) that must be a postgres:// or postgresql:// URL",
+ * });
+ * ```
+ */
+export function parseDatabaseUrls(text: string): DatabaseUrlsResult {
+  const parts = text.split(/,(?=\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)/).map((part) => part.trim());
+  const urls: DatabaseUrl[] = [];
+  for (const [i, part] of parts.entries()) {
+    const parsed = parseDatabaseUrl(part);
+    if (!parsed.ok) return { ok: false, problem: parts.length === 1 ? parsed.problem : `has a URL (the ${ordinal(i + 1)}) that ${parsed.problem}` };
+    urls.push(parsed.url);
+  }
+  return { ok: true, urls };
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] ?? "th";
+  return `${n}${suffix}`;
 }
 
 function fail(problem: string): DatabaseUrlResult {

@@ -45,6 +45,9 @@ t.test("configFromEnvironment: defaults with an empty environment", async (t) =>
     corsOrigins: undefined,
     corsCredentials: false,
     corsMaxAgeSeconds: 600,
+    migrationUrl: undefined,
+    readUrls: undefined,
+    readMaxLagSeconds: 5,
   });
 });
 
@@ -79,10 +82,15 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     CORS_ORIGINS: "https://app.example, http://localhost:5173",
     CORS_CREDENTIALS: "1",
     CORS_MAX_AGE: "60",
+    DATABASE_MIGRATION_URL: "postgresql://u:p@db-primary:5432/app",
+    DATABASE_READ_URL: "postgresql://u:p@db-replica:5432/app",
+    DATABASE_READ_MAX_LAG: "2.5",
     UNRELATED: "ignored",
   });
   t.match(config.databaseUrl, { hosts: ["db"], ports: [5432], user: "u", password: "p", database: "app", redacted: "postgresql://u:***@db:5432/app" });
-  t.same({ ...config, databaseUrl: "(checked above)" }, {
+  t.match(config.migrationUrl, { hosts: ["db-primary"] });
+  t.match(config.readUrls, [{ hosts: ["db-replica"] }]);
+  t.same({ ...config, databaseUrl: "(checked above)", migrationUrl: "(checked above)", readUrls: "(checked above)" }, {
     port: 0,
     host: "::1",
     databaseUrl: "(checked above)",
@@ -113,6 +121,9 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     corsOrigins: ["https://app.example", "http://localhost:5173"],
     corsCredentials: true,
     corsMaxAgeSeconds: 60,
+    migrationUrl: "(checked above)",
+    readUrls: "(checked above)",
+    readMaxLagSeconds: 2.5,
   });
 });
 
