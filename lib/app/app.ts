@@ -11,6 +11,9 @@ import { combineKeySets, jwksKeys, KeyError, type KeySet, pemKeys, type RemoteKe
 import { createWorkspacesHandler, type HandlerEvent, type LogLevel, type WorkspacesHandler } from "../handler/mod.ts";
 import { createLogger, type LogEvent, stdoutIsTerminal } from "../observe/mod.ts";
 import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "../repository/mod.ts";
+import { postgresReplicaHealth } from "../repository/postgres_replicas.ts";
+import { describeReplicaEvent, type ReadReplica, type ReplicaEvent, replicatedRepository } from "../repository/replicas.ts";
+import { guardedRepository, poolerGuard, type PoolerSign, schemaFirst } from "./_database.ts";
 import { DEMO_USER } from "../repository/demo.ts";
 import { openEmbeddedDatabase } from "../repository/embedded.ts";
 import { lockDataDir } from "../runtime/lock.ts";
@@ -66,7 +69,13 @@ const DEMO_TOKEN_SECONDS = 24 * 60 * 60;
  * JWK Set is fetched in the background at start, and lobby answers 401
  * until its keys arrive. With `DATABASE_URL` the schema is applied on the
  * first call that reaches the server, so lobby starts (and answers 503)
- * while the database is down. Embedded PGlite takes its data directory for
+ * while the database is down; with `DATABASE_MIGRATION_URL` it is applied
+ * through that URL instead (the primary, directly, when `DATABASE_URL` is a
+ * transaction pooler). With `DATABASE_READ_URL` listings go to the replicas
+ * that are up and within `DATABASE_READ_MAX_LAG` (see
+ * `replicatedRepository`), each switch logged once. A `DATABASE_URL` that
+ * leads to PgBouncer without saying `pgbouncer=true` is noticed on its
+ * first refusal, adapted to and logged. Embedded PGlite takes its data directory for
  * itself (a lock file with this process id): a second server on the same
  * directory is refused.
  *
@@ -84,7 +93,7 @@ const DEMO_TOKEN_SECONDS = 24 * 60 * 60;
 export async function createStandaloneApp(config: ServerConfig, options: StandaloneOptions): Promise<StandaloneApp> {
   const demoSecret = config.demo ? encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32))) : undefined;
   const { keys, remotes } = demoSecret === undefined ? await configuredKeys(config, options.now) : { keys: await secretKeys(demoSecret), remotes: [] };
-  const store = config.databaseUrl === undefined ? await embedded(config.dataDir) : server(config.databaseUrl);
+  const store = config.databaseUrl === undefined ? await embedded(config.dataDir) : server(config, (event) => log(event));
   const logFormat = options.log === undefined ? config.logFormat ?? (stdoutIsTerminal() ? "text" : "json") : undefined;
   const logger = logFormat === undefined ? undefined : createLogger({ format: logFormat, level: config.logLevel });
   const log: (event: LogEvent | HandlerEvent) => void = logger ?? (options.log as (event: LogEvent | HandlerEvent) => void);
@@ -233,7 +242,77 @@ async function embedded(dataDir: string): Promise<Store> {
   }
 }
 
-function server(url: DatabaseUrl): Store {
+// The Postgres repository: DATABASE_URL for everything that writes and,
+// without replicas, for reads; DATABASE_MIGRATION_URL for the schema when
+// set; DATABASE_READ_URL's replicas for reads when set.
+function server(config: ServerConfig, log: (event: LogEvent) => void): Store {
+  const url = config.databaseUrl!;
+  const clients: postgres.Sql[] = [];
+  const connect = (to: DatabaseUrl, variable: string) => {
+    const sql = postgres(clientOptions(to));
+    clients.push(sql);
+    const guard = poolerGuard(sql, (sign) => log(poolerEvent(variable, to, sign)));
+    return { sql, guard };
+  };
+  const main = connect(url, "DATABASE_URL");
+  const migrationUrl = config.migrationUrl;
+  let primary = guardedRepository(postgresRepository(main.sql, { applySchema: migrationUrl === undefined }), main.guard);
+  if (migrationUrl !== undefined) {
+    // One session, no statement timeout (the first run rebuilds the read
+    // model), closed when idle: the migration runs once per start.
+    const migration = postgres({ ...clientOptions(migrationUrl), max: 1, idle_timeout: 5, connection: { application_name: migrationUrl.applicationName ?? "lobby migrate" } });
+    clients.push(migration);
+    primary = schemaFirst(primary, (text) => migration.unsafe(text));
+  }
+  const replicas: ReadReplica[] = (config.readUrls ?? []).map((readUrl) => {
+    const replica = connect(readUrl, "DATABASE_READ_URL");
+    const health = postgresReplicaHealth(replica.sql);
+    return {
+      name: readUrl.redacted,
+      repository: guardedRepository(postgresRepository(replica.sql), replica.guard),
+      health: () => replica.guard(health),
+    };
+  });
+  const repository = replicas.length === 0 ? primary : replicatedRepository(primary, replicas, {
+    maxLagSeconds: config.readMaxLagSeconds,
+    onEvent: (event) => log(replicaLogEvent(event)),
+  });
+  const more = [
+    ...(replicas.length === 0 ? [] : [`reads on ${replicas.length === 1 ? "a replica" : `${replicas.length} replicas`}`]),
+    ...(migrationUrl === undefined ? [] : [`migrations at ${migrationUrl.redacted}`]),
+  ];
+  return {
+    repository,
+    label: `Postgres at ${url.redacted}${more.length === 0 ? "" : ` (${more.join(", ")})`}`,
+    close: async () => {
+      await Promise.all(clients.map((sql) => sql.end({ timeout: 5 })));
+    },
+  };
+}
+
+// A switch of where reads go, for the server's log.
+function replicaLogEvent(event: ReplicaEvent): LogEvent {
+  const level = event.event === "replica_skipped" || event.event === "reads_on_primary" ? "warn" : "info";
+  return { ...event, level, message: describeReplicaEvent(event) };
+}
+
+// A pooler noticed on a URL that did not say so, with what to write instead.
+function poolerEvent(variable: string, url: DatabaseUrl, sign: PoolerSign): LogEvent {
+  const seen = sign === "startup_parameter" ? "it refused the startup parameter statement_timeout" : "a prepared statement vanished between transactions";
+  return {
+    event: "database_pooler_detected",
+    level: "warn",
+    variable,
+    database: url.redacted,
+    sign,
+    message: `${variable} leads to a transaction pooler such as PgBouncer (${seen}): prepared statements and the ` +
+      `statement_timeout startup parameter are off from now on; add pgbouncer=true to ${variable} to start so, ` +
+      "and give the database role a statement_timeout (ALTER ROLE … SET statement_timeout = '5s')",
+  };
+}
+
+// postgres.js options for one URL, as the standalone server connects.
+function clientOptions(url: DatabaseUrl): postgres.Options<{}> {
   // One host as strings (a socket directory works only so); several as the
   // lists postgres.js's own URL parsing makes, which its types do not name.
   const single = url.hosts.length === 1;
@@ -255,14 +334,13 @@ function server(url: DatabaseUrl): Store {
     idle_timeout: 60,
     onnotice: () => {},
     // The handler's deadline: a query sent before it passed ends by then.
-    connection: { application_name: url.applicationName ?? "lobby", statement_timeout: 5000 },
+    // PgBouncer refuses it as a startup parameter: behind it, the role's
+    // own statement_timeout is the bound (see the README).
+    connection: url.pgbouncer
+      ? { application_name: url.applicationName ?? "lobby" }
+      : { application_name: url.applicationName ?? "lobby", statement_timeout: 5000 },
   };
-  const sql = postgres(options);
-  return {
-    repository: postgresRepository(sql, { applySchema: true }),
-    label: `Postgres at ${url.redacted}`,
-    close: () => sql.end({ timeout: 5 }),
-  };
+  return options;
 }
 
 // libpq's sslmode as postgres.js takes it; verify-ca is verified in full.
