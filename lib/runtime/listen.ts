@@ -308,9 +308,11 @@ async function listenNode(handler: FetchHandler | WorkspacesHandler, options: Li
         for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
         if (Number.isFinite(timeoutMs)) {
           timer = setTimeout(() => {
+            // Connections destroyed above may not have said so yet.
+            const cut = [...sockets].some((socket) => !socket.destroyed);
             for (const socket of sockets) socket.destroy();
             server.closeAllConnections();
-            resolve(false);
+            if (cut) resolve(false);
           }, timeoutMs);
         }
       }),
