@@ -272,7 +272,12 @@ async function listenNode(handler: FetchHandler | WorkspacesHandler, options: Li
     if (stopping) res.shouldKeepAlive = false;
     else {
       inFlight.add(res);
-      res.once("close", () => inFlight.delete(res));
+      res.once("close", () => {
+        inFlight.delete(res);
+        // An answer already on its way when the stop began said keep-alive:
+        // its connection ends now rather than at the keep-alive timeout.
+        if (stopping) req.socket.end();
+      });
     }
     listener(req, res);
   });
