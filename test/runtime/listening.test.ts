@@ -55,7 +55,7 @@ for (const runtime of RUNTIMES) {
     const exit = await server.exited;
     t.equal(exit.code, 1);
     const lines = stderrLines(server);
-    t.equal(lines.length, 1, `one line on stderr:\n${server.stderr()}`);
+    t.equal(lines.length, 1, "one line on stderr", { stderr: server.stderr() });
     t.match(
       lines[0],
       runtime.name === "deno serve" ? /^lobby: deno serve cannot listen: the address is already in use: .*--port/ : new RegExp(`^lobby: PORT ${port} is already in use on 127\\.0\\.0\\.1: stop the other server, or set PORT`),
@@ -78,7 +78,7 @@ t.test("demo mode listens on loopback only, unless LOBBY_DEMO_PUBLIC=1", async (
     const exit = await server.exited;
     t.equal(exit.code, 1, `${name} refuses`);
     const lines = stderrLines(server);
-    t.equal(lines.length, 1, `${name}: one line on stderr:\n${server.stderr()}`);
+    t.equal(lines.length, 1, `${name}: one line on stderr`, { stderr: server.stderr() });
     t.match(lines[0], /^lobby: demo mode .* listens on this machine only/);
     t.match(lines[0], where);
     t.match(lines[0], /LOBBY_DEMO_PUBLIC=1/);
