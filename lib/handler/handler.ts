@@ -390,27 +390,25 @@ export function createWorkspacesHandler(
     // believe it had filtered.
     if (query !== "" || !validHeaders(route.dialect, request.headers)) return reply.fail("malformed_request");
 
-    const rows = metrics === undefined ? await list(route.dialect, user) : await timedList(route.dialect, user);
+    const started = metrics === undefined ? 0 : performance.now();
+    let rows: Awaited<ReturnType<typeof list>>;
+    try {
+      rows = await list(route.dialect, user);
+    } catch (error) {
+      metrics?.repository((performance.now() - started) / 1000, "error");
+      throw error;
+    }
+    if (metrics !== undefined) countListing(performance.now() - started, rows);
     if (rows === "unavailable") return reply.fail("service_unavailable");
     if (rows === "failed") return reply.fail("internal_error");
     return reply.success(rows);
   }
 
-  // The listing, timed and its failure counted by kind.
-  async function timedList(dialect: Dialect, userId: string): ReturnType<typeof list> {
-    const started = performance.now();
-    let rows: Awaited<ReturnType<typeof list>>;
-    try {
-      rows = await list(dialect, userId);
-    } catch (error) {
-      metrics!.repository((performance.now() - started) / 1000, "error");
-      throw error;
-    }
-    const ms = performance.now() - started;
+  // A listing's time, and its failure by kind.
+  function countListing(ms: number, rows: Awaited<ReturnType<typeof list>>): void {
     // The deadline's timer may fire a little early.
     const kind = rows === "unavailable" ? (ms >= timeoutMs - 1 ? "timeout" : "unavailable") : rows === "failed" ? "error" : undefined;
     metrics!.repository(ms / 1000, kind);
-    return rows;
   }
 
   async function answer(request: PlainRequest): Promise<PlainResponse> {
