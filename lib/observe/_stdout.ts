@@ -7,7 +7,7 @@
  */
 
 interface DenoStdout {
-  readonly stdout: { isTerminal(): boolean };
+  readonly stdout: { isTerminal(): boolean; writeSync(bytes: Uint8Array): number };
 }
 interface NodeStdout {
   readonly stdout?: { readonly isTTY?: boolean; write(text: string): unknown };
@@ -88,7 +88,16 @@ export class LineWriter {
   };
 }
 
+const encoder = new TextEncoder();
+
 function writeStdout(text: string): void {
+  // Deno's own call: its node:process stream costs several times more.
+  const deno = runtimeGlobals.Deno;
+  if (deno !== undefined) {
+    let bytes = encoder.encode(text);
+    while (bytes.length > 0) bytes = bytes.subarray(deno.stdout.writeSync(bytes));
+    return;
+  }
   const stdout = runtimeGlobals.process?.stdout;
   if (stdout !== undefined) stdout.write(text);
   else console.log(text.slice(0, -1));
