@@ -6,7 +6,10 @@
  * @module
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import type { Test } from "tap";
 
 /** The repository's root, with a trailing slash. */
 export const ROOT: string = new URL("..", import.meta.url).pathname;
@@ -209,4 +212,39 @@ export function runtimeNamed(name: string): Runtime {
   const runtime = RUNTIMES.find((candidate) => candidate.name === name);
   if (runtime === undefined) throw new Error(`no runtime ${name}`);
   return runtime;
+}
+
+/**
+ * Bundles the Node entry point for one test file, into a directory of its
+ * own under .lobby/ (git-ignored, and in the repository, where the bundle's
+ * bare imports resolve), removed when `t` ends.
+ *
+ * @returns The bundle's path, for {@link Runtime.command}.
+ */
+export function testBundle(t: Test, name: string): string {
+  mkdirSync(join(ROOT, ".lobby"), { recursive: true });
+  const outDir = mkdtempSync(join(ROOT, ".lobby", `${name}-`));
+  t.teardown(() => rmSync(outDir, { recursive: true, force: true }));
+  const main = join(outDir, "main.js");
+  const built = bundle(main);
+  t.equal(built.status, 0, `esbuild: ${built.stderr}`);
+  return main;
+}
+
+/**
+ * Starts the standalone server on `runtime` on a free port of 127.0.0.1
+ * (PORT and HOST, or deno serve's --port and --host), killed when `t` ends;
+ * resolves once it says it listens.
+ */
+export async function serveFor(
+  t: Test,
+  runtime: Runtime,
+  main: string,
+  env: Record<string, string>,
+): Promise<{ server: SpawnedProcess; port: number }> {
+  const port = await freePort();
+  const server = spawnProcess(runtime.command(port, main), { PORT: String(port), HOST: "127.0.0.1", ...env });
+  t.teardown(() => killAll([server]));
+  await server.waitFor(/listening on http/);
+  return { server, port };
 }

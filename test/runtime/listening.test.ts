@@ -3,40 +3,27 @@
 // before the database starts; demo mode stays on loopback; paths are
 // compared exactly as sent; a bad Host gets its dialect's answer;
 // HTTP_MAX_CONNECTIONS where the runtime has a limit.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import { bundle, freePort, killAll, ROOT, RUNTIMES, type Runtime, runtimeNamed, type SpawnedProcess, spawnProcess } from "../_runtimes.ts";
+import { freePort, killAll, ROOT, RUNTIMES, type Runtime, runtimeNamed, serveFor, type SpawnedProcess, spawnProcess, testBundle } from "../_runtimes.ts";
 import { rawConnection, rawRequest, request } from "./_http.ts";
 
 const SECRET = "listening-test-secret-of-at-least-thirty-two-bytes";
 // Nothing listens on port 1: requests that need the database get 503, and these tests need none.
 const NO_DATABASE = "postgres://lobby@127.0.0.1:1/lobby";
 
-mkdirSync(join(ROOT, ".lobby"), { recursive: true });
-const outDir = mkdtempSync(join(ROOT, ".lobby", "listening-"));
+const main = testBundle(t, "listening");
 const work = mkdtempSync(join(tmpdir(), "lobby-listening-"));
-t.teardown(() => {
-  rmSync(outDir, { recursive: true, force: true });
-  rmSync(work, { recursive: true, force: true });
-});
-const main = join(outDir, "main.js");
-const built = bundle(main);
-t.equal(built.status, 0, `esbuild: ${built.stderr}`);
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
 // stderr without Deno's own note on `deno run` of a module that exports a fetch handler.
 const stderrLines = (server: SpawnedProcess) =>
   server.stderr().replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((line) => line.trim() !== "" && !line.startsWith("warning: Detected export default"));
 
-async function serve(t: Test, runtime: Runtime, env: Record<string, string>): Promise<{ server: SpawnedProcess; port: number }> {
-  const port = await freePort();
-  const server = spawnProcess(runtime.command(port, main), { PORT: String(port), HOST: "127.0.0.1", ...env });
-  t.teardown(() => killAll([server]));
-  await server.waitFor(/listening on http/);
-  return { server, port };
-}
+const serve = (t: Test, runtime: Runtime, env: Record<string, string>) => serveFor(t, runtime, main, env);
 
 async function occupy(t: Test): Promise<number> {
   const blocker: Server = createServer();

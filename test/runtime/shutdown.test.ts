@@ -4,12 +4,10 @@
 // headers; the SHUTDOWN_TIMEOUT deadline; a repeated signal; and `npm
 // start`, whose npm process is what `docker stop` and process managers
 // signal.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { join } from "node:path";
 import t, { type Test } from "tap";
 import { signToken } from "../_tokens.ts";
-import { bundle, freePort, killAll, ROOT, RUNTIMES, type Runtime, runtimeNamed, type SpawnedProcess, spawnProcess } from "../_runtimes.ts";
+import { freePort, killAll, RUNTIMES, type Runtime, runtimeNamed, serveFor, spawnProcess, testBundle } from "../_runtimes.ts";
 import { fakePostgres, rawConnection, request, trickle } from "./_http.ts";
 
 const SECRET = "shutdown-test-secret-of-at-least-thirty-two-bytes";
@@ -17,25 +15,13 @@ const SECRET = "shutdown-test-secret-of-at-least-thirty-two-bytes";
 // a loaded machine's scheduling. Generous: these are not benchmarks.
 const SLACK_MS = 2500;
 
-// The bundle sits in the repository, where its bare imports resolve; .lobby/ is git-ignored.
-mkdirSync(join(ROOT, ".lobby"), { recursive: true });
-const outDir = mkdtempSync(join(ROOT, ".lobby", "shutdown-"));
-t.teardown(() => rmSync(outDir, { recursive: true, force: true }));
-const main = join(outDir, "main.js");
-const built = bundle(main);
-t.equal(built.status, 0, `esbuild: ${built.stderr}`);
+const main = testBundle(t, "shutdown");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Node and Bun serve through node:http; Deno through Deno.serve (see lib/runtime/listen.ts).
 const onNodeHttp = (runtime: Runtime) => runtime.name === "node" || runtime.name === "bun";
 
-async function serve(t: Test, runtime: Runtime, env: Record<string, string>): Promise<{ server: SpawnedProcess; port: number }> {
-  const port = await freePort();
-  const server = spawnProcess(runtime.command(port, main), { PORT: String(port), HOST: "127.0.0.1", ...env });
-  t.teardown(() => killAll([server]));
-  await server.waitFor(/listening on http/);
-  return { server, port };
-}
+const serve = (t: Test, runtime: Runtime, env: Record<string, string>) => serveFor(t, runtime, main, env);
 
 async function token(): Promise<string> {
   return signToken({ secret: SECRET, payload: { sub: "alice", exp: Math.floor(Date.now() / 1000) + 3600 } });
