@@ -13,7 +13,7 @@ import { fakePostgres, rawConnection, request, trickle } from "./_http.ts";
 const SECRET = "shutdown-test-secret-of-at-least-thirty-two-bytes";
 // What the exit may take beyond the deadline: the database's own close, and
 // a loaded machine's scheduling. Generous: these are not benchmarks.
-const SLACK_MS = 2500;
+const SLACK_MS = 3000;
 
 const main = testBundle(t, "shutdown");
 
