@@ -108,7 +108,9 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   });
   // The standalone server's own endpoints, by exact path, answered by the
   // handler with a request id, an access log line and CORS.
-  const routes: Record<string, StandaloneRoute> = {};
+  const routes: Record<string, StandaloneRoute> = {
+    "/openapi.json": async () => (await import("./openapi.ts")).openApiAnswer(),
+  };
   const metrics = config.metrics ? await prometheusMetricsOf(remotes) : undefined;
   if (metrics !== undefined) routes["/metrics"] = metrics.endpoint;
   // Keys imported up front are loaded; a remote JWK Set has keys once a fetch succeeded.
