@@ -86,9 +86,15 @@ const header = (description: string, schema: JsonObject): JsonObject => ({
 // Every header lobby sets, by name.
 const HEADERS: { readonly [name: string]: JsonObject } = {
   "Cache-Control": header("Every answer is per user: `private, no-cache`.", { const: "private, no-cache" }),
-  "Vary": header("The answer depends on the token and the language: `Authorization, Accept-Language`.", {
-    const: "Authorization, Accept-Language",
-  }),
+  "Vary": header(
+    "The answer depends on the token and the language: `Authorization, Accept-Language` (and `Origin` when CORS is on).",
+    { pattern: "^Authorization, Accept-Language(, Origin)?$" },
+  ),
+  "X-Request-Id": header(
+    "The request's id, as in the server's log: the `X-Request-Id` the client sent when it is 1-128 of `A-Za-z0-9._:-`, " +
+      "else a new one.",
+    { pattern: "^[A-Za-z0-9._:-]{1,128}$" },
+  ),
   "Content-Language": header(
     "The language of `message` (and of the system dialect's enum names), negotiated from `Accept-Language`.",
     { enum: [...LOCALES] },
@@ -105,7 +111,7 @@ const HEADERS: { readonly [name: string]: JsonObject } = {
 };
 
 // Headers on every answer of both dialects; then the ones only some statuses carry.
-const DIALECT_HEADERS: readonly string[] = ["Cache-Control", "Vary", "Content-Language"];
+const DIALECT_HEADERS: readonly string[] = ["Cache-Control", "Vary", "Content-Language", "X-Request-Id"];
 const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = { 204: ["Allow"], 401: ["WWW-Authenticate"], 405: ["Allow"] };
 
 // A request header lobby reads, never required by the schema (the checks say when it must be there).
@@ -129,6 +135,14 @@ const PARAMETERS: { readonly [name: string]: JsonObject } = {
     "The client's device fingerprint. Required, and must be equal, when the token carries a client-hash " +
       "claim (`chash` by default): the token is bound to that device in both dialects. Otherwise ignored.",
   ),
+  XRequestId: parameter(
+    "X-Request-Id",
+    "The caller's id for this request, echoed back and logged when it is 1-128 of `A-Za-z0-9._:-`; otherwise lobby makes one.",
+  ),
+  Traceparent: parameter(
+    "traceparent",
+    "W3C Trace Context: a valid one puts its trace id and the caller's span into the server's log line for the request.",
+  ),
   XWorkspaceId: parameter(
     "X-Workspace-Id",
     "The client's current workspace. Optional; when sent it must be 1-64 of `A-Za-z0-9_.-` (else 400). " +
@@ -139,8 +153,8 @@ const PARAMETERS: { readonly [name: string]: JsonObject } = {
 
 // Which parameters each dialect's listing reads.
 const READS: { readonly [D in Dialect]: readonly string[] } = {
-  system: ["AcceptLanguage", "XClientHash", "XWorkspaceId"],
-  uptimer: ["AcceptLanguage", "XClientHash"],
+  system: ["AcceptLanguage", "XClientHash", "XWorkspaceId", "XRequestId", "Traceparent"],
+  uptimer: ["AcceptLanguage", "XClientHash", "XRequestId", "Traceparent"],
 };
 
 const TIME = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$" };
