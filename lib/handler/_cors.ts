@@ -7,7 +7,15 @@
  */
 import * as v from "valibot";
 
-/** Options of the handler's `cors`: who may call lobby from a browser page on another origin. */
+/**
+ * Options of the handler's `cors`: who may call lobby from a browser page on another origin.
+ *
+ * @example
+ * ```ts
+ * import type { CorsOptions } from "./_cors.ts";
+ * const cors: CorsOptions = { origins: ["https://app.example.com"], maxAgeSeconds: 600 };
+ * ```
+ */
 export interface CorsOptions {
   /**
    * The origins whose pages may read the answers, each exactly as a browser
@@ -26,11 +34,38 @@ export interface CorsOptions {
   readonly maxAgeSeconds?: number;
 }
 
-/** The methods lobby answers, as `Allow` and `Access-Control-Allow-Methods` list them. */
+/**
+ * The methods lobby answers, as `Allow` and `Access-Control-Allow-Methods` list them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ALLOWED_METHODS } from "./_cors.ts";
+ * assert.equal(ALLOWED_METHODS, "GET, HEAD, OPTIONS");
+ * ```
+ */
 export const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
-/** The request headers a page may send: those lobby reads, and trace context. */
+/**
+ * The request headers a page may send: those lobby reads, and trace context.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CORS_ALLOWED_HEADERS } from "./_cors.ts";
+ * assert.ok(CORS_ALLOWED_HEADERS.split(", ").includes("Authorization"));
+ * ```
+ */
 export const CORS_ALLOWED_HEADERS = "Authorization, Accept-Language, X-Client-Hash, X-Workspace-Id, X-Request-Id, If-None-Match, Traceparent";
-/** The response headers a page may read besides the CORS-safelisted ones. */
+/**
+ * The response headers a page may read besides the CORS-safelisted ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CORS_EXPOSED_HEADERS } from "./_cors.ts";
+ * assert.ok(CORS_EXPOSED_HEADERS.split(", ").includes("X-Request-Id"));
+ * ```
+ */
 export const CORS_EXPOSED_HEADERS = "Content-Language, ETag, X-Request-Id, WWW-Authenticate";
 
 const ORIGIN_RULE = "must be an origin such as https://app.example.com (scheme, host and port; no path or trailing slash)";

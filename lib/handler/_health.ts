@@ -7,7 +7,15 @@
  */
 import * as v from "valibot";
 
-/** Options of the handler's `health`: the probes' paths, and how readiness is judged. */
+/**
+ * Options of the handler's `health`: the probes' paths, and how readiness is judged.
+ *
+ * @example
+ * ```ts
+ * import type { HealthOptions } from "./_health.ts";
+ * const health: HealthOptions = { live: "/healthz", ready: "/readyz", timeoutMs: 800 };
+ * ```
+ */
 export interface HealthOptions {
   /** Where liveness is answered, such as `"/healthz"`: `200 {"status":"ok"}` while the handler serves, no database call. */
   readonly live?: string;
@@ -29,7 +37,15 @@ export interface HealthOptions {
   readonly timeoutMs?: number;
 }
 
-/** What {@link Readiness} says of the database: it answered, it failed, or it took longer than the probe's timeout. */
+/**
+ * What {@link Readiness} says of the database: it answered, it failed, or it took longer than the probe's timeout.
+ *
+ * @example
+ * ```ts
+ * import type { DatabaseReadiness } from "./_health.ts";
+ * const states: DatabaseReadiness[] = ["ok", "unavailable", "timeout"];
+ * ```
+ */
 export type DatabaseReadiness = "ok" | "unavailable" | "timeout";
 
 /**
@@ -76,7 +92,16 @@ export const HEALTH_OPTION = v.optional(
   {},
 );
 
-/** How long a probe's result is used before the database is asked again, in milliseconds. */
+/**
+ * How long a probe's result is used before the database is asked again, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PROBE_CACHE_MS } from "./_health.ts";
+ * assert.equal(PROBE_CACHE_MS, 1000);
+ * ```
+ */
 export const PROBE_CACHE_MS = 1000;
 
 /**

@@ -70,7 +70,15 @@ export function newRequestId(nowMs: number): string {
     `${HEX[r[o + 4]!]}${HEX[r[o + 5]!]}${HEX[r[o + 6]!]}${HEX[r[o + 7]!]}${HEX[r[o + 8]!]}${HEX[r[o + 9]!]}`;
 }
 
-/** The ids of a W3C trace context, as log events carry them. */
+/**
+ * The ids of a W3C trace context, as log events carry them.
+ *
+ * @example
+ * ```ts
+ * import type { TraceContext } from "./_request_id.ts";
+ * const trace: TraceContext = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
+ * ```
+ */
 export interface TraceContext {
   /** The trace id: 32 lower-case hex digits. */
   readonly traceId: string;

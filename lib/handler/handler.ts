@@ -8,8 +8,18 @@ import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import { clientHashMatches, createVerifier, extractBearer, type KeySetEventReason, type VerifierOptions } from "../auth/mod.ts";
 import { negotiateLocale } from "../locale/mod.ts";
-import { type RepositoryEvent, RepositoryUnavailableError, type WorkspaceMembership, type WorkspaceRepository } from "../repository/mod.ts";
+import { listingItemFormat } from "../envelope/mod.ts";
+import {
+  type ListOptions,
+  type RepositoryEvent,
+  RepositoryUnavailableError,
+  type VersionedItems,
+  type WorkspaceMembership,
+  type WorkspaceRepository,
+} from "../repository/mod.ts";
 import { Deadlines } from "./_deadlines.ts";
+import { ifNoneMatchMatches, listingEtag } from "./_etag.ts";
+import { ListingCache } from "./_listing_cache.ts";
 import { CORS_OPTION, type CorsOptions, CorsPolicy } from "./_cors.ts";
 import { HEALTH_OPTION, type HealthOptions, type Readiness, ReadinessCheck } from "./_health.ts";
 import { Reply } from "./_reply.ts";
@@ -143,12 +153,51 @@ export interface WorkspacesHandlerOptions {
   readonly endpoints?: Readonly<Record<string, HandlerEndpoint>>;
   /** Receives counts and timings: requests, refusals, token cache lookups, repository listings. */
   readonly metrics?: HandlerMetrics;
+  /**
+   * The memory of encoded listings, for a repository with listing versions
+   * (`listingVersion` and `listItems`, as lobby's have): each request reads
+   * the user's version (one index lookup) and reads the listing only for a
+   * version it has not kept. Bounded in `entries` (default 10,000) and in
+   * `bytes` (default 33,554,432: 32 MiB, the text's length in UTF-16 code
+   * units); `false`, or a bound of 0, turns it off. With it off, or with a
+   * repository without versions, nothing is kept. `ETag` and `304` need
+   * only a repository with versions.
+   */
+  readonly cache?: ListingCacheOptions | false;
 }
+
+/**
+ * The bounds of the handler's memory of encoded listings (the `cache`
+ * option); 0 in either turns it off.
+ *
+ * @example
+ * ```ts
+ * import type { ListingCacheOptions } from "./handler.ts";
+ * const small: ListingCacheOptions = { entries: 1000, bytes: 4 * 1024 * 1024 };
+ * ```
+ */
+export interface ListingCacheOptions {
+  /** How many listings it keeps at most (default 10,000). */
+  readonly entries?: number;
+  /** How large they may be together, in UTF-16 code units of their JSON text (default 33,554,432). */
+  readonly bytes?: number;
+}
+
+/** The default bounds of the `cache` option. */
+const CACHE_DEFAULTS = { entries: 10_000, bytes: 32 * 1024 * 1024 } as const;
 
 /** A standard fetch handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-/** An endpoint of the `endpoints` option: its answer to a `GET` (a `HEAD` gets the same without the body). */
+/**
+ * An endpoint of the `endpoints` option: its answer to a `GET` (a `HEAD` gets the same without the body).
+ *
+ * @example
+ * ```ts
+ * import type { HandlerEndpoint } from "./handler.ts";
+ * const version: HandlerEndpoint = () => ({ status: 200, headers: { "content-type": "text/plain" }, body: "1.0.0\n" });
+ * ```
+ */
 export type HandlerEndpoint = (request: PlainRequest) => PlainResponse | Promise<PlainResponse>;
 
 /**
@@ -229,6 +278,22 @@ const OPTIONS = v.object({
     ),
     {},
   ),
+  cache: v.optional(
+    v.union([
+      v.literal(false),
+      v.strictObject({
+        entries: v.optional(
+          v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000)),
+          CACHE_DEFAULTS.entries,
+        ),
+        bytes: v.optional(
+          v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+          CACHE_DEFAULTS.bytes,
+        ),
+      }),
+    ], "must be false or an object with entries (an integer from 0 to 10000000) and bytes (a non-negative integer)"),
+    CACHE_DEFAULTS,
+  ),
   metrics: v.optional(
     v.custom<HandlerMetrics>(
       (value) => ["request", "authRejected", "tokenCache", "repository"].every((name) => isFunction((value as Record<string, unknown> | null)?.[name])),
@@ -282,6 +347,7 @@ export function createWorkspacesHandler(
     health,
     endpoints,
     metrics,
+    cache: cacheOption,
   } = parseOptions("createWorkspacesHandler", OPTIONS, options);
   // Events below the least level are not even made.
   const least: LogLevel = options.logLevel ?? "warn";
@@ -310,14 +376,19 @@ export function createWorkspacesHandler(
   // A repository that reports its own outages and errors is not logged per request.
   const watched = typeof repository.watch === "function";
   if (watched) repository.watch!((event) => log(databaseEvent(event)));
+  // With listing versions: ETags, 304s, and the memory of encoded listings.
+  const versioned = typeof repository.listingVersion === "function" && typeof repository.listItems === "function";
+  const cache = !versioned || cacheOption === false || cacheOption.entries === 0 || cacheOption.bytes === 0
+    ? undefined
+    : new ListingCache(cacheOption);
 
-  // The repository's answer; "unavailable" once timeoutMs pass first (the
-  // repository is told through the signal); "failed" for an error a
+  // A repository call's answer; "unavailable" once timeoutMs pass first
+  // (the repository is told through the signal); "failed" for an error a
   // watched repository has already reported.
-  function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable" | "failed"> {
+  function call<T>(dialect: Dialect, task: (options: ListOptions) => Promise<T>): Promise<T | "unavailable" | "failed"> {
     return new Promise((resolve, reject) => {
       const wait = deadlines.start(() => resolve("unavailable"));
-      const done = (rows: readonly WorkspaceMembership[]) => {
+      const done = (rows: T) => {
         deadlines.settle(wait);
         resolve(rows);
       };
@@ -329,11 +400,38 @@ export function createWorkspacesHandler(
         resolve("unavailable");
       };
       try {
-        repository.listForUser(userId, { signal: deadlines.signal(wait) }).then(done, failed);
+        task({ signal: deadlines.signal(wait) }).then(done, failed);
       } catch (error) {
         failed(error);
       }
     });
+  }
+
+  function list(dialect: Dialect, userId: string): Promise<readonly WorkspaceMembership[] | "unavailable" | "failed"> {
+    return call(dialect, (listOptions) => repository.listForUser(userId, listOptions));
+  }
+
+  // The answer from the user's listing version: a 304 when the client's
+  // copy is current; the kept items when they are of that version; else
+  // the items and their version read together, kept for the next request.
+  async function versionedAnswer(request: PlainRequest, dialect: Dialect, user: string, reply: Reply): Promise<PlainResponse | "unavailable" | "failed"> {
+    const version = await call(dialect, (listOptions) => repository.listingVersion!(user, listOptions));
+    if (version === "unavailable" || version === "failed") return version;
+    const locale = reply.locale;
+    const key = `${dialect === "system" ? "s" : "u"}${locale}\u0000${user}`;
+    const kept = cache?.get(key, version);
+    const etag = kept?.etag ?? listingEtag(dialect, locale, user, version);
+    const condition = request.headers.get("if-none-match");
+    if (condition !== null && ifNoneMatchMatches(condition, etag)) return reply.notModified(etag);
+    if (kept !== undefined) return reply.successItems(kept.items, etag);
+    const format = listingItemFormat(dialect, locale);
+    const listed: VersionedItems | "unavailable" | "failed" = await call(dialect, (listOptions) => repository.listItems!(user, format, listOptions));
+    if (listed === "unavailable" || listed === "failed") return listed;
+    // Read after the version: the same version, or a later one.
+    const items = listed.items.join(",");
+    const tag = listed.version === version ? etag : listingEtag(dialect, locale, user, listed.version);
+    cache?.set(key, { version: listed.version, items, etag: tag });
+    return reply.successItems(items, tag);
   }
 
   // The user the request speaks for, or the 401 that says why not.
@@ -391,9 +489,9 @@ export function createWorkspacesHandler(
     if (query !== "" || !validHeaders(route.dialect, request.headers)) return reply.fail("malformed_request");
 
     const started = metrics === undefined ? 0 : performance.now();
-    let rows: Awaited<ReturnType<typeof list>>;
+    let rows: Awaited<ReturnType<typeof list>> | PlainResponse;
     try {
-      rows = await list(route.dialect, user);
+      rows = versioned ? await versionedAnswer(request, route.dialect, user, reply) : await list(route.dialect, user);
     } catch (error) {
       metrics?.repository((performance.now() - started) / 1000, "error");
       throw error;
@@ -401,11 +499,11 @@ export function createWorkspacesHandler(
     if (metrics !== undefined) countListing(performance.now() - started, rows);
     if (rows === "unavailable") return reply.fail("service_unavailable");
     if (rows === "failed") return reply.fail("internal_error");
-    return reply.success(rows);
+    return isRows(rows) ? reply.success(rows) : rows;
   }
 
   // A listing's time, and its failure by kind.
-  function countListing(ms: number, rows: Awaited<ReturnType<typeof list>>): void {
+  function countListing(ms: number, rows: unknown): void {
     // The deadline's timer may fire a little early.
     const kind = rows === "unavailable" ? (ms >= timeoutMs - 1 ? "timeout" : "unavailable") : rows === "failed" ? "error" : undefined;
     metrics!.repository(ms / 1000, kind);
@@ -578,6 +676,10 @@ const scratch = new Uint8Array(65_536);
 function byteLength(text: string): number {
   if (text.length * 3 <= scratch.length) return encoder.encodeInto(text, scratch).written;
   return encoder.encode(text).length;
+}
+
+function isRows(answer: readonly WorkspaceMembership[] | PlainResponse): answer is readonly WorkspaceMembership[] {
+  return Array.isArray(answer);
 }
 
 function validHeaders(dialect: Dialect, headers: PlainRequest["headers"]): boolean {

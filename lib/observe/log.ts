@@ -9,7 +9,15 @@ import type { HandlerEvent } from "../handler/handler.ts";
 import { type LogLevel, passes } from "../handler/log_level.ts";
 import { LineWriter } from "./_stdout.ts";
 
-/** How log lines are written: one JSON object per line, or `key=value` text for a terminal. */
+/**
+ * How log lines are written: one JSON object per line, or `key=value` text for a terminal.
+ *
+ * @example
+ * ```ts
+ * import type { LogFormat } from "./log.ts";
+ * const format: LogFormat = "json";
+ * ```
+ */
 export type LogFormat = "json" | "text";
 
 /**
@@ -32,7 +40,15 @@ export interface LogEvent {
   readonly [field: string]: unknown;
 }
 
-/** Options of {@link createLogger}. */
+/**
+ * Options of {@link createLogger}.
+ *
+ * @example
+ * ```ts
+ * import type { LoggerOptions } from "./log.ts";
+ * const options: LoggerOptions = { format: "text", level: "warn", line: (text) => console.error(text) };
+ * ```
+ */
 export interface LoggerOptions {
   /** `json` (one object per line) or `text`. */
   readonly format: LogFormat;
@@ -44,7 +60,17 @@ export interface LoggerOptions {
   readonly now?: () => number;
 }
 
-/** A log: call it with an event; `flush` writes what waits (call it before the process exits). */
+/**
+ * A log: call it with an event; `flush` writes what waits (call it before the process exits).
+ *
+ * @example
+ * ```ts
+ * import { createLogger, type Logger } from "./log.ts";
+ * const log: Logger = createLogger({ format: "json", level: "info", line: () => {} });
+ * log({ event: "server_ready", message: "listening" });
+ * log.flush();
+ * ```
+ */
 export interface Logger {
   (event: LogEvent | HandlerEvent): void;
   /** The least level written. */

@@ -10,13 +10,30 @@ import type { Dialect, HandlerEndpoint, HandlerMetrics, RepositoryErrorKind } fr
 import type { KeySetEventReason, RemoteKeySet } from "../auth/mod.ts";
 import { currentRuntime } from "../runtime/process.ts";
 
-/** Options of {@link prometheusMetrics}. */
+/**
+ * Options of {@link prometheusMetrics}.
+ *
+ * @example
+ * ```ts
+ * import type { PrometheusMetricsOptions } from "./metrics.ts";
+ * const options: PrometheusMetricsOptions = { processMetrics: false };
+ * ```
+ */
 export interface PrometheusMetricsOptions {
   /** Whether to add prom-client's process and runtime metrics, named `lobby_process_…` and `lobby_nodejs_…` (default `true`). */
   readonly processMetrics?: boolean;
 }
 
-/** The metrics of one lobby, and their text. */
+/**
+ * The metrics of one lobby, and their text.
+ *
+ * @example
+ * ```ts
+ * import { prometheusMetrics, type PrometheusMetrics } from "./metrics.ts";
+ * const metrics: PrometheusMetrics = await prometheusMetrics({ processMetrics: false });
+ * const endpoints = { "/metrics": metrics.endpoint };
+ * ```
+ */
 export interface PrometheusMetrics {
   /** What to pass as the handler's `metrics` option. */
   readonly handler: HandlerMetrics;
@@ -30,7 +47,16 @@ export interface PrometheusMetrics {
   readonly endpoint: HandlerEndpoint;
 }
 
-/** Request and listing durations, in seconds: from half a millisecond to ten seconds. */
+/**
+ * Request and listing durations, in seconds: from half a millisecond to ten seconds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DURATION_BUCKETS } from "./metrics.ts";
+ * assert.equal(DURATION_BUCKETS[0], 0.0005);
+ * ```
+ */
 export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
