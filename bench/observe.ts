@@ -16,8 +16,11 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { secretKeys } from "../lib/auth/mod.ts";
+import { createWorkspacesHandler, type PlainRequest, type WorkspacesHandlerOptions } from "../lib/handler/mod.ts";
+import { createLogger, prometheusMetrics } from "../lib/observe/mod.ts";
 import { envList, envNumber, isMain, log, resultDate, ROOT, writeOutput } from "./_harness/context.ts";
-import { REQUEST } from "./_harness/fixtures.ts";
+import { REQUEST, TEN_WORKSPACES } from "./_harness/fixtures.ts";
 import { alternate, benchTokens, describeRun, load, loadCommand, type LoadGenerator, loadGenerator, type Series, series } from "./_harness/load.ts";
 import { loadAverage, type Machine, machine, toolVersion } from "./_harness/machine.ts";
 import { fmt, kilo, range, table } from "./_harness/markdown.ts";
@@ -36,6 +39,19 @@ export interface ObserveRow {
   readonly all: Series;
 }
 
+/**
+ * The same three handlers called in this process, no HTTP: microseconds per
+ * `answer()`, median of alternated rounds (range). Steadier than requests/s
+ * on a busy machine, and the handler's whole share of the difference.
+ */
+export interface InProcessCost {
+  readonly rounds: number;
+  readonly calls: number;
+  readonly off: Summary;
+  readonly metrics: Summary;
+  readonly all: Summary;
+}
+
 /** What `npm run bench:observe` writes to `bench/results/<date>-observe.json`. */
 export interface ObserveBenchResult {
   readonly date: string;
@@ -49,6 +65,8 @@ export interface ObserveBenchResult {
   readonly rounds: number;
   readonly command: string;
   readonly rows: readonly ObserveRow[];
+  /** Node only. */
+  readonly inProcess?: InProcessCost;
 }
 
 /** The most metrics may cost (b) on Node: 3 % of its throughput. */
@@ -77,7 +95,7 @@ function cpuCell(s: Series): string {
  * @param rows The measured runtimes.
  * @param how One sentence saying how the runs were made.
  */
-export function renderObserveSection(rows: readonly ObserveRow[], how: string): string[] {
+export function renderObserveSection(rows: readonly ObserveRow[], how: string, inProcess?: InProcessCost): string[] {
   const node = rows.find((row) => row.runtime === "node");
   const metricsRatio = node === undefined ? undefined : paired(node.metrics, node.off);
   const cpuCost = (on: Series, off: Series) =>
@@ -107,9 +125,19 @@ export function renderObserveSection(rows: readonly ObserveRow[], how: string): 
     "",
     `Target: metrics cost (b) on Node at most 3 % of its throughput (b′/b ≥ ${METRICS_TARGET}): ` +
     (metricsRatio === undefined ? "not measured." : `${fmt(metricsRatio.median, 3)}×, **${metricsRatio.median >= METRICS_TARGET ? "met" : "not met"}**.`) +
-    " The server's CPU per request, read from `/proc`, is the steadier measure on a shared machine: the added CPU is what the " +
-    "server itself pays per request.",
+    " The server's CPU per request, read from `/proc`, is steadier than requests/s on a shared machine; both move with the " +
+    "machine's load (see the load average below), so compare the ratios of runs measured back to back.",
     "",
+    ...(inProcess === undefined ? [] : [
+      `In the same Node process, without HTTP (the handler's own share; ${inProcess.rounds} alternated rounds of ` +
+      `${inProcess.calls.toLocaleString("en")} \`answer()\` calls, rotating the same tokens): observability off ` +
+      `${range(inProcess.off, (v) => fmt(v, 2))} µs per answer, metrics ${range(inProcess.metrics, (v) => fmt(v, 2))} µs ` +
+      `(+${fmt(inProcess.metrics.median - inProcess.off.median, 2)} µs), metrics and the JSON line ${range(inProcess.all, (v) => fmt(v, 2))} µs ` +
+      `(+${fmt(inProcess.all.median - inProcess.off.median, 2)} µs; the line is formatted, not written).` +
+      (node?.off.cpuUs === undefined ? "" : ` Against (b)'s ${fmt(node.off.cpuUs.median, 1)} µs of server CPU per request over HTTP, metrics add ` +
+        `${fmt(((inProcess.metrics.median - inProcess.off.median) / node.off.cpuUs.median) * 100, 1)} %.`),
+      "",
+    ]),
   ];
 }
 
@@ -140,6 +168,34 @@ export function describeObserveRun(result: ObserveBenchResult): string {
     `${result.machine.loadAverage.join(" / ")} at the start and ${result.loadAverageAtEnd.join(" / ")} at the end.`;
 }
 
+/** The three handlers in this process: microseconds per `answer()`, alternated. */
+export async function measureInProcess(secret: string, tokens: readonly string[], rounds: number, calls: number): Promise<InProcessCost> {
+  const base: WorkspacesHandlerOptions = { repository: { listForUser: () => Promise.resolve(TEN_WORKSPACES) }, auth: { keys: await secretKeys(secret) } };
+  const metrics = await prometheusMetrics();
+  let written = 0;
+  const handlers = {
+    off: createWorkspacesHandler(base),
+    metrics: createWorkspacesHandler({ ...base, metrics: metrics.handler }),
+    all: createWorkspacesHandler({ ...base, metrics: metrics.handler, logLevel: "info", log: createLogger({ format: "json", level: "info", line: (text) => void (written += text.length) }) }),
+  };
+  const requests: PlainRequest[] = tokens.map((token) => {
+    const headers = new Map([["host", "127.0.0.1"], ["authorization", `Bearer ${token}`], ["accept-language", REQUEST.acceptLanguage]]);
+    return { method: "GET", url: `http://127.0.0.1${REQUEST.path}`, headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null } };
+  });
+  const times: Record<keyof typeof handlers, number[]> = { off: [], metrics: [], all: [] };
+  for (let round = 0; round <= rounds; round++) {
+    for (const name of Object.keys(handlers) as Array<keyof typeof handlers>) {
+      const handler = handlers[name];
+      const started = performance.now();
+      for (let i = 0; i < calls; i++) await handler.answer(requests[i % requests.length]!);
+      // Round 0 warms the three up.
+      if (round > 0) times[name].push(((performance.now() - started) * 1000) / calls);
+    }
+  }
+  if (written === 0) throw new Error("the logging handler wrote nothing");
+  return { rounds, calls, off: summary(times.off, 2), metrics: summary(times.metrics, 2), all: summary(times.all, 2) };
+}
+
 /** Measures (b), (b′) and (b″) on each runtime, alternated. */
 export async function runObserveBench(options: { runtimes: readonly Runtime[]; seconds: number; rounds: number; connections: number }): Promise<ObserveBenchResult> {
   const started = new Date();
@@ -148,6 +204,10 @@ export async function runObserveBench(options: { runtimes: readonly Runtime[]; s
   const tokens = await benchTokens();
   const { seconds, rounds, connections } = options;
   if (options.runtimes.includes("node")) buildBundles(["bench/handler-server.ts"]);
+  const inProcess = options.runtimes.includes("node") ? await measureInProcess(tokens.secret, tokens.rotating.tokens, 9, 20_000) : undefined;
+  if (inProcess !== undefined) {
+    log(`in process: off ${inProcess.off.median} µs, metrics ${inProcess.metrics.median} µs, all ${inProcess.all.median} µs per answer()`);
+  }
   const rows: ObserveRow[] = [];
   for (const runtime of options.runtimes) {
     const env = { MODE: "memory", BENCH_SECRET: tokens.secret };
@@ -179,6 +239,7 @@ export async function runObserveBench(options: { runtimes: readonly Runtime[]; s
     rounds,
     command: loadCommand(generator, connections, seconds),
     rows,
+    ...(inProcess === undefined ? {} : { inProcess }),
   };
 }
 
@@ -192,7 +253,7 @@ if (isMain(import.meta, "observe")) {
   });
   const file = writeOutput(`bench/results/${result.date}-observe.json`, `${JSON.stringify(result, null, 2)}\n`);
   const report = readReport();
-  const written = writeOutput("bench/REPORT.md", spliceSection(report, renderObserveSection(result.rows, describeObserveRun(result))));
+  const written = writeOutput("bench/REPORT.md", spliceSection(report, renderObserveSection(result.rows, describeObserveRun(result), result.inProcess)));
   log(`wrote ${file} and the section "${OBSERVE_HEADING.slice(3)}" of ${written}`);
 }
 

@@ -183,7 +183,7 @@ export function renderReport(results: BenchResults): string {
     const file = newest(/-observe\.json$/);
     if (file !== undefined) {
       const observe = readJson<ObserveBenchResult>(file);
-      push(...renderObserveSection(observe.rows, describeObserveRun(observe)));
+      push(...renderObserveSection(observe.rows, describeObserveRun(observe), observe.inProcess));
     }
   }
 
