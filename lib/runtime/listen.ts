@@ -100,7 +100,7 @@ export type ListenFailure = "address_in_use" | "address_not_available" | "permis
  * assert.equal(await server.close(1000), true);
  * ```
  */
-export async function listen(handler: FetchHandler | WorkspacesHandler, options: ListenOptions): Promise<RunningServer> {
+export function listen(handler: FetchHandler | WorkspacesHandler, options: ListenOptions): Promise<RunningServer> {
   const host = options.host.replace(/^\[(.*)\]$/, "$1");
   if (currentRuntime() === "deno") return listenDeno(handler, options.port, host);
   return listenNode(handler, { ...options, host });
@@ -231,14 +231,16 @@ export function withUsableHost(request: Request): Request {
   return request;
 }
 
-async function listenDeno(handler: FetchHandler | WorkspacesHandler, port: number, hostname: string): Promise<RunningServer> {
-  // Deno.serve throws at once when it cannot listen.
-  const server = runtimeGlobals.Deno!.serve({ port, hostname, onListen: () => {} }, (request) => handler(withUsableHost(request)));
-  let closing: Promise<boolean> | undefined;
-  return {
-    port: server.addr.port,
-    close: (timeoutMs = Infinity) => closing ??= withTimeout(server.shutdown().then(() => true), timeoutMs, false),
-  };
+function listenDeno(handler: FetchHandler | WorkspacesHandler, port: number, hostname: string): Promise<RunningServer> {
+  // Deno.serve throws at once when it cannot listen: the promise rejects with that.
+  return new Promise((resolve) => {
+    const server = runtimeGlobals.Deno!.serve({ port, hostname, onListen: () => {} }, (request) => handler(withUsableHost(request)));
+    let closing: Promise<boolean> | undefined;
+    resolve({
+      port: server.addr.port,
+      close: (timeoutMs = Infinity) => closing ??= withTimeout(server.shutdown().then(() => true), timeoutMs, false),
+    });
+  });
 }
 
 async function listenNode(handler: FetchHandler | WorkspacesHandler, options: ListenOptions): Promise<RunningServer> {

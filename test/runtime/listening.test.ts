@@ -19,9 +19,10 @@ const main = testBundle(t, "listening");
 const work = mkdtempSync(join(tmpdir(), "lobby-listening-"));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 
-// stderr without Deno's own note on `deno run` of a module that exports a fetch handler.
+// stderr without colours, and without Deno's own note on `deno run` of a module that exports a fetch handler.
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const stderrLines = (server: SpawnedProcess) =>
-  server.stderr().replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((line) => line.trim() !== "" && !line.startsWith("warning: Detected export default"));
+  server.stderr().replace(COLOUR, "").split("\n").filter((line) => line.trim() !== "" && !line.startsWith("warning: Detected export default"));
 
 const serve = (t: Test, runtime: Runtime, env: Record<string, string>) => serveFor(t, runtime, main, env);
 

@@ -23,7 +23,7 @@ const onNodeHttp = (runtime: Runtime) => runtime.name === "node" || runtime.name
 
 const serve = (t: Test, runtime: Runtime, env: Record<string, string>) => serveFor(t, runtime, main, env);
 
-async function token(): Promise<string> {
+function token(): Promise<string> {
   return signToken({ secret: SECRET, payload: { sub: "alice", exp: Math.floor(Date.now() / 1000) + 3600 } });
 }
 
