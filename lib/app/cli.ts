@@ -357,9 +357,10 @@ async function connect(url: DatabaseUrl, applicationName: string, statementTimeo
     max: 1,
     connect_timeout: 5,
     onnotice: () => {},
+    // PgBouncer refuses statement_timeout as a startup parameter.
     connection: {
       application_name: url.applicationName ?? applicationName,
-      ...(statementTimeout === undefined ? {} : { statement_timeout: statementTimeout }),
+      ...(statementTimeout === undefined || url.pgbouncer ? {} : { statement_timeout: statementTimeout }),
     },
   });
 }
