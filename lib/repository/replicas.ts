@@ -190,6 +190,8 @@ type Probe =
 
 interface State {
   readonly replica: ReadReplica;
+  /** Its position and name hashed, where a user's weight starts. */
+  readonly seed: number;
   /** Its repository reports its own outages through `watch`. */
   readonly watched: boolean;
   /** What was last decided (and logged). */
@@ -209,8 +211,14 @@ interface State {
 /**
  * Reads from replicas, writes (and the migration) on the primary.
  *
- * Every read goes to one of the replicas that are in use, in turn; when
- * none is, to the primary. A replica is in use while its last health check
+ * Every read goes to one of the replicas that are in use, chosen by its
+ * user (rendezvous hashing), or, when none is, to the primary. Users are
+ * spread across the replicas, and each user's reads stay on one replica
+ * while it stays in use, so a user's listing never steps back in time from
+ * one request to the next because two replicas have replayed different
+ * amounts, and two reads of one user (a version, then the listing it
+ * stands for) see the same replica; when a replica leaves, only its users
+ * move. A replica is in use while its last health check
  * found it up, streaming, with lobby's schema, and at most `maxLagSeconds`
  * behind. Checks run at most once a second per replica, started by reads
  * (none while nobody reads) and shared by all of them; a read never waits
@@ -278,7 +286,6 @@ export function replicatedRepository(
   const now = clock ?? (() => performance.now());
   const listeners: Array<(event: RepositoryEvent) => void> = [];
   let onPrimary = false;
-  let turn = 0;
 
   function emit(event: ReplicaEvent): void {
     try {
@@ -288,9 +295,10 @@ export function replicatedRepository(
     }
   }
 
-  const states: State[] = replicas.map((replica) => {
+  const states: State[] = replicas.map((replica, index) => {
     const state: State = {
       replica,
+      seed: hashText(FNV_OFFSET, `${index}\n${replica.name}`),
       watched: typeof replica.repository.watch === "function",
       state: "unknown",
       probe: { kind: "unknown" },
@@ -391,26 +399,31 @@ export function replicatedRepository(
     return probe.lagSeconds + stale <= maxLagSeconds;
   }
 
-  function pick(at: number, tried: readonly State[]): State | undefined {
-    for (let i = 0; i < states.length; i++) {
-      const state = states[(turn + i) % states.length]!;
-      if (!tried.includes(state) && usable(state, at)) {
-        turn = (turn + i + 1) % states.length;
-        return state;
+  // The user's replica among those in use that were not tried: the one
+  // whose hash of the user weighs most.
+  function pick(at: number, tried: readonly State[], userId: string): State | undefined {
+    let best: State | undefined;
+    let bestWeight = -1;
+    for (const state of states) {
+      if (tried.includes(state) || !usable(state, at)) continue;
+      const weight = mix(hashText(state.seed, userId));
+      if (weight > bestWeight) {
+        best = state;
+        bestWeight = weight;
       }
     }
-    return undefined;
+    return best;
   }
 
-  // Every read method goes through here: the replica in turn, the next on
-  // its failure, the primary last.
-  async function read<T>(signal: AbortSignal | undefined, call: (repository: WorkspaceRepository) => Promise<T>): Promise<T> {
+  // Every read method goes through here: the user's replica, the next one
+  // on its failure, the primary last.
+  async function read<T>(userId: string, signal: AbortSignal | undefined, call: (repository: WorkspaceRepository) => Promise<T>): Promise<T> {
     if (states.length === 0) return call(primary);
     const at = now();
     for (const state of states) check(state, at);
     const tried: State[] = [];
     for (;;) {
-      const state = pick(now(), tried);
+      const state = pick(now(), tried, userId);
       if (state === undefined) return call(primary);
       tried.push(state);
       try {
@@ -432,7 +445,7 @@ export function replicatedRepository(
 
   const repository: ReplicatedRepository = {
     listForUser: (userId: string, options?: ListOptions): Promise<readonly WorkspaceMembership[]> =>
-      read(options?.signal, (target) => target.listForUser(userId, options)),
+      read(userId, options?.signal, (target) => target.listForUser(userId, options)),
     replicaStatus: () =>
       states.map((state) => ({
         name: state.replica.name,
@@ -447,6 +460,21 @@ export function replicatedRepository(
     };
   }
   return repository;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+// FNV-1a over UTF-16 code units, continued from `hash`.
+function hashText(hash: number, text: string): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash;
+}
+
+// MurmurHash3's finalizer, so that the last characters count as much as the first; unsigned.
+function mix(hash: number): number {
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
 }
 
 const SKIP_DETAIL: Readonly<Record<Exclude<ReplicaSkipReason, "down" | "lagging">, string>> = {

@@ -73,7 +73,7 @@ function setup(count: number, options: ReplicatedRepositoryOptions & { watched?:
     onEvent: (event) => events.push(event),
     ...rest,
   });
-  const where = async (signal?: AbortSignal) => (await repository.listForUser("alice", { signal }))[0]?.name;
+  const where = async (signal?: AbortSignal, user = "alice") => (await repository.listForUser(user, { signal }))[0]?.name;
   // Reads once so that due checks start, lets them settle, then reads.
   const settle = async () => {
     await where();
@@ -115,19 +115,36 @@ t.test("replicatedRepository without replicas is the primary; watch is there onl
   t.equal(replicatedRepository(new Stub("primary", false), []).watch, undefined);
 });
 
-t.test("reads go to the primary until a replica's first check, then to the replicas in turn", async (t) => {
-  const { replicas, repository, where, events } = setup(2);
-  t.same(repository.replicaStatus().map((r) => r.state), ["unknown", "unknown"]);
+const USERS = Array.from({ length: 200 }, (_, i) => `user-${i}`);
+
+t.test("reads go to the primary until a replica's first check, then each user's to one replica, users spread across them", async (t) => {
+  const { replicas, repository, where, events, clock, settle } = setup(3);
+  t.same(repository.replicaStatus().map((r) => r.state), ["unknown", "unknown", "unknown"]);
   t.equal(await where(), "primary", "before any check");
   await flush();
-  const seen = [await where(), await where(), await where(), await where()];
-  t.same(seen, ["replica-1", "replica-2", "replica-1", "replica-2"]);
+  const first = new Map<string, string>();
+  for (const user of USERS) first.set(user, (await where(undefined, user))!);
+  const counts = new Map<string, number>();
+  for (const name of first.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  t.same([...counts.keys()].sort(), ["replica-1", "replica-2", "replica-3"], "every replica takes some users");
+  t.ok([...counts.values()].every((n) => n > 40), `spread: ${JSON.stringify(Object.fromEntries(counts))}`);
+  for (const user of USERS.slice(0, 50)) t.equal(await where(undefined, user), first.get(user), `${user} stays on its replica`);
   t.same(repository.replicaStatus(), [
     { name: "replica-1", state: "in_use", lagSeconds: 0 },
     { name: "replica-2", state: "in_use", lagSeconds: 0 },
+    { name: "replica-3", state: "in_use", lagSeconds: 0 },
   ]);
-  t.same(replicas.map((r) => r.checks), [1, 1], "one check each, however many reads");
+  t.same(replicas.map((r) => r.checks), [1, 1, 1], "one check each, however many reads");
   t.same(events, [], "the first check finding them healthy is no switch");
+  // replica-2 leaves: only its users move.
+  replicas[1]!.health = { ok: false, reason: "not_streaming" };
+  clock.now += 1000;
+  await settle();
+  for (const user of USERS) {
+    const now = await where(undefined, user);
+    if (first.get(user) === "replica-2") t.not(now, "replica-2", `${user} moved`);
+    else t.equal(now, first.get(user), `${user} did not move`);
+  }
 });
 
 t.test("checks run at most once a second per replica, shared by every read, and only while there are reads", async (t) => {
@@ -227,7 +244,9 @@ t.test("a replica that fails a read leaves the rotation, and the read goes on to
   replicas[0]!.repository.failure = undefined;
   clock.now += 1000;
   await settle();
-  t.same([await where(), await where()].sort(), ["replica-1", "replica-2"]);
+  const used = new Set<string>();
+  for (const user of USERS.slice(0, 20)) used.add((await where(undefined, user))!);
+  t.same([...used].sort(), ["replica-1", "replica-2"]);
   t.same(events.slice(1), [{ event: "replica_in_use", replica: "replica-1", skippedMs: 1000 }]);
 });
 
