@@ -306,7 +306,7 @@ function cluster(bin: string, name: string, dataDir: string, port: number, datab
 
 // Whether a server (or PgBouncer) on `port` runs a query.
 async function answers(port: number, database: string): Promise<boolean> {
-  const sql = postgres({ host: "127.0.0.1", port, user: "postgres", database, max: 1, connect_timeout: 2, prepare: false, onnotice: () => {} });
+  const sql = postgres({ host: "127.0.0.1", port, user: "postgres", database, max: 1, connect_timeout: 2, prepare: false, fetch_types: false, onnotice: () => {} });
   try {
     await sql.unsafe("SELECT 1");
     return true;
@@ -321,7 +321,7 @@ async function caughtUp(clusters: readonly Cluster[], database: string, timeoutM
   const [primary, ...replicas] = clusters;
   if (primary === undefined || replicas.length === 0) return;
   const clients = [primary, ...replicas.filter((r) => r.running())].map((c) =>
-    postgres({ host: "127.0.0.1", port: c.port, user: "postgres", database, max: 1, connect_timeout: 5, onnotice: () => {} })
+    postgres({ host: "127.0.0.1", port: c.port, user: "postgres", database, max: 1, connect_timeout: 5, fetch_types: false, onnotice: () => {} })
   );
   try {
     const [{ lsn }] = await clients[0]!.unsafe<[{ lsn: string }]>("SELECT pg_current_wal_lsn()::text AS lsn");

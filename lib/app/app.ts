@@ -314,7 +314,7 @@ function poolerEvent(variable: string, url: DatabaseUrl, sign: PoolerSign): LogE
 }
 
 // postgres.js options for one URL, as the standalone server connects.
-function clientOptions(url: DatabaseUrl): postgres.Options<{}> {
+function clientOptions(url: DatabaseUrl) {
   // One host as strings (a socket directory works only so); several as the
   // lists postgres.js's own URL parsing makes, which its types do not name.
   const single = url.hosts.length === 1;
@@ -334,6 +334,12 @@ function clientOptions(url: DatabaseUrl): postgres.Options<{}> {
     connect_timeout: 2,
     backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 0.5) * (0.5 + Math.random() / 2),
     idle_timeout: 60,
+    // postgres.js's first query on each new connection (the array types;
+    // lobby sends no arrays) rejects unhandled when that connection dies
+    // meanwhile, which ends a Node process, and replays its error onto the
+    // next query (porsager/postgres#1192, #1223): a replica or a primary
+    // restarting under load does exactly that.
+    fetch_types: false,
     onnotice: () => {},
     // The handler's deadline: a query sent before it passed ends by then.
     // PgBouncer refuses it as a startup parameter: behind it, the role's

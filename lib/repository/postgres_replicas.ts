@@ -123,7 +123,11 @@ const OPTIONS = v.strictObject({
  * `host:port/database` (never a password). The clients' pools, options
  * and lifetimes are the caller's; give each the options
  * `postgresRepository` asks for (short `connect_timeout` and `backoff`,
- * `prepare: false` behind a transaction pooler).
+ * `prepare: false` behind a transaction pooler), and `fetch_types: false`:
+ * postgres.js's array-types query on each new connection rejects
+ * unhandled when a restarting server ends that connection, which ends a
+ * Node process (porsager/postgres#1192), as replicas stopped and started
+ * under load do.
  *
  * @param primary The client on the primary.
  * @param replicas A client on each replica.

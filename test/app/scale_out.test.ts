@@ -37,7 +37,7 @@ if (unsupported !== undefined) {
 
 /** A client on one server of the set, ended at the file's end. */
 function client(url: string, options: postgres.Options<{}> = {}): postgres.Sql {
-  const sql = postgres(url, { max: 4, connect_timeout: 5, onnotice: () => {}, ...options });
+  const sql = postgres(url, { max: 4, connect_timeout: 5, fetch_types: false, onnotice: () => {}, ...options });
   t.teardown(() => sql.end({ timeout: 1 }));
   return sql;
 }
@@ -240,11 +240,13 @@ if (set !== undefined) {
     while (Date.now() < settle) await running.get(SYSTEM, DEMO_USER);
     const statuses = new Map<number, number>();
     let loading = true;
-    const loops = Array.from({ length: 8 }, async () => {
-      while (loading) {
-        const { status, body } = await running.get(SYSTEM, DEMO_USER);
+    // Every demo user, so that both replicas have users of their own.
+    const loops = Array.from({ length: 8 }, async (_, i) => {
+      for (let n = i; loading; n++) {
+        const user = DEMO_USERS[n % DEMO_USERS.length]!;
+        const { status, body } = await running.get(SYSTEM, user);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        if (status === 200 && (body.data as unknown[]).length !== EXPECTED[DEMO_USER]!.length) statuses.set(-1, (statuses.get(-1) ?? 0) + 1);
+        if (status === 200 && (body.data as unknown[]).length !== EXPECTED[user]!.length) statuses.set(-1, (statuses.get(-1) ?? 0) + 1);
       }
     });
     try {
