@@ -1,8 +1,9 @@
 /**
  * Where memberships come from: the repository port, the workspace domain
- * types, lobby's schema, and repositories over postgres.js and PGlite
- * running one listing query. Importing this loads neither driver: pass in a
- * postgres.js client or an open PGlite database. The standalone server's
+ * types, lobby's schema, repositories over postgres.js and PGlite running
+ * one listing query, and one that spreads reads over read replicas.
+ * Importing this loads neither driver: pass in a postgres.js client or an
+ * open PGlite database. The standalone server's
  * embedded database (`openEmbeddedDatabase`) lives in `embedded.ts`, apart,
  * because it loads PGlite.
  *
@@ -26,6 +27,18 @@
 export { isUnavailableError } from "./is_unavailable_error.ts";
 export { pgliteRepository } from "./pglite.ts";
 export { postgresRepository, type PostgresRepositoryOptions } from "./postgres.ts";
+export { postgresReplicaHealth, postgresReplicatedRepository, type PostgresReplicatedOptions } from "./postgres_replicas.ts";
+export {
+  describeReplicaEvent,
+  type ReadReplica,
+  type ReplicaEvent,
+  type ReplicaHealth,
+  type ReplicaSkipReason,
+  type ReplicaStatus,
+  type ReplicatedRepository,
+  replicatedRepository,
+  type ReplicatedRepositoryOptions,
+} from "./replicas.ts";
 export { type ListOptions, type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
 export { applySchema, SCHEMA_SQL, SCHEMA_STEPS, type SqlRunner } from "./schema.ts";
 export {
