@@ -8,7 +8,7 @@
  * @module
  */
 import { catalogue, type Locale } from "../locale/mod.ts";
-import { WORKSPACE_KIND, WORKSPACE_STATUS, type WorkspaceMembership } from "../repository/mod.ts";
+import { kindCode, type ListingItemFormat, statusCode, WORKSPACE_KIND, WORKSPACE_STATUS, type WorkspaceMembership } from "../repository/mod.ts";
 import { formatSystemTime } from "./format_system_time.ts";
 import { SYSTEM_API_VERSION, systemSuccess } from "./system.ts";
 import { uptimerSuccess } from "./uptimer.ts";
@@ -142,4 +142,131 @@ function systemFragments(locale: Locale): SystemFragments {
 /** A system enum object `{value, name, code}` as JSON text. */
 function enumJson(value: number, code: string, name: string): string {
   return `{"value":${value},"name":${string(name)},"code":${string(code)}}`;
+}
+
+/**
+ * The {@link ListingItemFormat} of a dialect in a language: what a
+ * repository's `listItems` writes the items in. Made once per language.
+ *
+ * @param dialect The dialect whose items to write.
+ * @param locale The language of the system dialect's enum labels.
+ * @returns The format.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listingItemFormat } from "./_json.ts";
+ * const format = listingItemFormat("system", "en");
+ * assert.equal(format.dialect === "system" && format.status.ACTIVE, '{"value":10010701,"name":"ACTIVE","code":"ACTIVE"}');
+ * assert.deepEqual(listingItemFormat("uptimer", "ja"), { dialect: "uptimer" });
+ * ```
+ */
+export function listingItemFormat(dialect: "system" | "uptimer", locale: Locale): ListingItemFormat {
+  if (dialect === "uptimer") return UPTIMER_FORMAT;
+  let format = formatsByLocale.get(locale);
+  if (format !== undefined) return format;
+  const fragments = systemFragments(locale);
+  const texts = catalogue(locale);
+  format = {
+    dialect: "system",
+    status: {
+      ACTIVE: fragments.status.get(WORKSPACE_STATUS.ACTIVE)!,
+      SUSPENDED: fragments.status.get(WORKSPACE_STATUS.SUSPENDED)!,
+      ARCHIVED: fragments.status.get(WORKSPACE_STATUS.ARCHIVED)!,
+    },
+    unknownStatus: string(texts.status.UNKNOWN),
+    kind: { LIVE: fragments.kind.get(WORKSPACE_KIND.LIVE)!, SANDBOX: fragments.kind.get(WORKSPACE_KIND.SANDBOX)! },
+    unknownKind: string(texts.kind.UNKNOWN),
+  };
+  formatsByLocale.set(locale, format);
+  return format;
+}
+
+const UPTIMER_FORMAT: ListingItemFormat = { dialect: "uptimer" };
+const formatsByLocale = new Map<Locale, ListingItemFormat>();
+
+/**
+ * One row as an item of a dialect's list, in a {@link ListingItemFormat}:
+ * the text `systemSuccessJson` or `uptimerSuccessJson` writes for it in a
+ * body. For a repository of its own that implements `listItems`.
+ *
+ * @param format The format (see {@link listingItemFormat}).
+ * @param row The membership.
+ * @returns The item's JSON text.
+ * @throws {RangeError} When a system item's `createdAt` or `updatedAt` is an invalid date.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatListingItem, listingItemFormat } from "./_json.ts";
+ * const row = {
+ *   bizId: "ws_1", institutionBizId: "INST_001", entityBizId: null, name: "One", timezone: "UTC",
+ *   status: 10010701, kind: 10010801, extraData: null, role: "owner" as const,
+ *   createdAt: new Date(0), updatedAt: new Date(0),
+ * };
+ * assert.equal(formatListingItem(listingItemFormat("uptimer", "en"), row), '{"id":"ws_1","name":"One","role":"owner","kind":"workspace"}');
+ * ```
+ */
+export function formatListingItem(format: ListingItemFormat, row: WorkspaceMembership): string {
+  if (format.dialect === "uptimer") {
+    return `{"id":${value(row.bizId)},"name":${value(row.name)},"role":${value(row.role)},"kind":"workspace"}`;
+  }
+  const status = format.status[statusCode(row.status) as keyof typeof format.status] ??
+    `{"value":${value(row.status)},"name":${format.unknownStatus},"code":"UNKNOWN"}`;
+  const kind = format.kind[kindCode(row.kind) as keyof typeof format.kind] ??
+    `{"value":${value(row.kind)},"name":${format.unknownKind},"code":"UNKNOWN"}`;
+  return `{"bizId":${value(row.bizId)},"institutionBizId":${value(row.institutionBizId)},"entityBizId":${value(row.entityBizId)},` +
+    `"workspaceName":${value(row.name)},"workspaceTimezone":${value(row.timezone)},"workspaceStatus":${status},` +
+    `"workspaceKind":${kind},"extraData":${value(row.extraData)},` +
+    `"createdAt":${time(row.createdAt)},"updatedAt":${time(row.updatedAt)}}`;
+}
+
+/** A field as JSON text. */
+function value(field: unknown): string {
+  return typeof field === "string" ? string(field) : JSON.stringify(field ?? null);
+}
+
+/** A time as JSON text: the system dialect's string, or `null`. */
+function time(field: Date | null | undefined): string {
+  return field === null || field === undefined ? "null" : `"${formatSystemTime(field)}"`;
+}
+
+/**
+ * The system dialect's 200 body around items already written (see
+ * {@link formatListingItem}), joined with commas: the same text
+ * `systemSuccessJson` writes for their rows.
+ *
+ * @param items The items' JSON texts joined with `,`.
+ * @param locale The language of `message`.
+ * @param nowMs The `timestamp`, in epoch milliseconds.
+ * @returns The body as JSON text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemSuccessJson, systemSuccessJsonOfItems } from "./_json.ts";
+ * assert.equal(systemSuccessJsonOfItems("", "vi", 5), systemSuccessJson([], "vi", 5));
+ * ```
+ */
+export function systemSuccessJsonOfItems(items: string, locale: Locale, nowMs: number): string {
+  const timestamp = Number.isFinite(nowMs) ? String(nowMs) : "null";
+  return `{"version":"${SYSTEM_API_VERSION}","timestamp":${timestamp},"success":true,"code":"2000","message":${systemFragments(locale).message},"data":[${items}]}`;
+}
+
+/**
+ * The uptimer dialect's 200 body around items already written, joined
+ * with commas: the same text `uptimerSuccessJson` writes for their rows.
+ *
+ * @param items The items' JSON texts joined with `,`.
+ * @returns The body as JSON text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uptimerSuccessJsonOfItems } from "./_json.ts";
+ * assert.equal(uptimerSuccessJsonOfItems(""), '{"result":[],"error":null,"meta":null}');
+ * ```
+ */
+export function uptimerSuccessJsonOfItems(items: string): string {
+  return `{"result":[${items}],"error":null,"meta":null}`;
 }

@@ -25,4 +25,11 @@ export {
 } from "./system.ts";
 export { type UptimerBody, type UptimerError, uptimerFailure, uptimerSuccess, type UptimerWorkspace } from "./uptimer.ts";
 // For lobby's handler: the success bodies as JSON text, without the objects.
-export { systemSuccessJson, uptimerSuccessJson } from "./_json.ts";
+export {
+  formatListingItem,
+  listingItemFormat,
+  systemSuccessJson,
+  systemSuccessJsonOfItems,
+  uptimerSuccessJson,
+  uptimerSuccessJsonOfItems,
+} from "./_json.ts";

@@ -39,7 +39,14 @@ export {
   replicatedRepository,
   type ReplicatedRepositoryOptions,
 } from "./replicas.ts";
-export { type ListOptions, type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
+export {
+  type ListingItemFormat,
+  type ListOptions,
+  type RepositoryEvent,
+  RepositoryUnavailableError,
+  type VersionedItems,
+  type WorkspaceRepository,
+} from "./repository.ts";
 export { applySchema, SCHEMA_SQL, SCHEMA_STEPS, type SqlRunner } from "./schema.ts";
 export {
   kindCode,

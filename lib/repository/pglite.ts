@@ -8,11 +8,18 @@
  */
 import type { PGliteInterface, ParserOptions } from "@electric-sql/pglite";
 import type { WorkspaceMembership } from "./workspace.ts";
-import { LISTING_SQL } from "./_sql.ts";
+import { ITEMS_SQL, itemsParameters, LISTING_SQL, VERSION_SQL } from "./_sql.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
 import { RepositoryEvents } from "./_events.ts";
-import { type ListOptions, type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "./repository.ts";
+import {
+  type ListingItemFormat,
+  type ListOptions,
+  type RepositoryEvent,
+  RepositoryUnavailableError,
+  type VersionedItems,
+  type WorkspaceRepository,
+} from "./repository.ts";
 
 /** Postgres type OIDs (`pg_type.oid`) of the listing's non-text columns. */
 const INT4_OID = 23;
@@ -73,17 +80,28 @@ const PARSERS: ParserOptions = {
 export function pgliteRepository(db: PGliteInterface): WorkspaceRepository {
   const events = new RepositoryEvents();
   const breaker = new Breaker({ maxRunning: 8, maxWaiting: 200, events });
-  async function list(userId: string): Promise<readonly WorkspaceMembership[]> {
+  async function query<T>(text: string, parameters: readonly string[], parsers?: ParserOptions): Promise<T[]> {
     try {
-      const result = await db.query<WorkspaceMembership>(LISTING_SQL, [userId], { parsers: PARSERS });
-      return result.rows;
+      return (await db.query<T>(text, parameters as string[], parsers === undefined ? { rowMode: "array" } : { parsers })).rows;
     } catch (error) {
       if (!db.closed) throw error;
       throw new RepositoryUnavailableError({ cause: Object.assign(new Error("The embedded database is closed", { cause: error }), { code: "CONNECTION_ENDED" }) });
     }
   }
+  async function items(userId: string, format: ListingItemFormat): Promise<VersionedItems> {
+    // The first row is the version; each other is one item.
+    const rows = await query<[string]>(ITEMS_SQL[format.dialect], itemsParameters(userId, format));
+    const listed = new Array<string>(rows.length - 1);
+    for (let i = 1; i < rows.length; i++) listed[i - 1] = rows[i]![0];
+    return { version: rows[0]![0], items: listed };
+  }
   return {
-    listForUser: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => list(userId)),
+    listForUser: (userId: string, options?: ListOptions) =>
+      breaker.run(options?.signal, () => query<WorkspaceMembership>(LISTING_SQL, [userId], PARSERS)),
+    listingVersion: (userId: string, options?: ListOptions) =>
+      breaker.run(options?.signal, async () => (await query<[string]>(VERSION_SQL, [userId]))[0]![0]),
+    listItems: (userId: string, format: ListingItemFormat, options?: ListOptions) =>
+      breaker.run(options?.signal, () => items(userId, format)),
     watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),
   };
 }

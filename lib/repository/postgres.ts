@@ -7,11 +7,11 @@ import type { ParsedOptions, Sql } from "postgres";
 import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
-import { LISTING_SQL } from "./_sql.ts";
+import { ITEMS_SQL, itemsParameters, LISTING_SQL, VERSION_SQL } from "./_sql.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
 import { RepositoryEvents } from "./_events.ts";
-import type { ListOptions, RepositoryEvent, WorkspaceRepository } from "./repository.ts";
+import type { ListingItemFormat, ListOptions, RepositoryEvent, VersionedItems, WorkspaceRepository } from "./repository.ts";
 import { applySchema } from "./schema.ts";
 
 /**
@@ -169,11 +169,33 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
     for (let i = 0; i < rows.length; i++) listing[i] = rows[i] as WorkspaceMembership;
     return listing;
   }
+  async function version(userId: string): Promise<string> {
+    if (ready !== undefined) {
+      await ready();
+      ready = undefined;
+    }
+    const rows = await sql.unsafe(VERSION_SQL, [userId], { prepare: true }).values() as unknown as readonly [string][];
+    return rows[0]![0];
+  }
+  async function items(userId: string, format: ListingItemFormat): Promise<VersionedItems> {
+    if (ready !== undefined) {
+      await ready();
+      ready = undefined;
+    }
+    // The first row is the version; each other is one item.
+    const rows = await sql.unsafe(ITEMS_SQL[format.dialect], itemsParameters(userId, format), { prepare: true }).values() as unknown as readonly [string][];
+    const listed = new Array<string>(rows.length - 1);
+    for (let i = 1; i < rows.length; i++) listed[i - 1] = rows[i]![0];
+    return { version: rows[0]![0], items: listed };
+  }
   const connections = typeof sql.options?.max === "number" && sql.options.max > 0 ? sql.options.max : DEFAULT_POOL;
   const events = new RepositoryEvents();
   const breaker = new Breaker({ maxRunning: maxRunning ?? 2 * connections, maxWaiting: maxWaiting ?? 10 * connections, events });
   return {
     listForUser: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => list(userId)),
+    listingVersion: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => version(userId)),
+    listItems: (userId: string, format: ListingItemFormat, options?: ListOptions) =>
+      breaker.run(options?.signal, () => items(userId, format)),
     watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),
   };
 }

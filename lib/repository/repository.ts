@@ -30,6 +30,57 @@ export interface ListOptions {
 }
 
 /**
+ * How the items of a listing are written as JSON text by
+ * {@link WorkspaceRepository.listItems}: one item of the uptimer dialect's
+ * `result`, or of the system dialect's `data`, whose enum objects carry the
+ * labels of the answer's language. The envelope makes it
+ * (`listingItemFormat`) and writes an item from a row (`formatListingItem`),
+ * so a repository of its own can implement `listItems` over its rows.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ListingItemFormat } from "./repository.ts";
+ * const format: ListingItemFormat = { dialect: "uptimer" };
+ * assert.equal(format.dialect, "uptimer");
+ * ```
+ */
+export type ListingItemFormat =
+  | { readonly dialect: "uptimer" }
+  | {
+    readonly dialect: "system";
+    /** The JSON text of `workspaceStatus` for each known status, such as `{"value":10010701,"name":"ACTIVE","code":"ACTIVE"}`. */
+    readonly status: { readonly ACTIVE: string; readonly SUSPENDED: string; readonly ARCHIVED: string };
+    /** The label of a status outside those, as a JSON string (quoted). */
+    readonly unknownStatus: string;
+    /** The JSON text of `workspaceKind` for each known kind. */
+    readonly kind: { readonly LIVE: string; readonly SANDBOX: string };
+    /** The label of a kind outside those, as a JSON string (quoted). */
+    readonly unknownKind: string;
+  };
+
+/**
+ * A listing read with its version, both as of one moment (one snapshot of
+ * the database): `version` is the user's listing version that the items
+ * are the listing of (see {@link WorkspaceRepository.listingVersion}), and
+ * `items` the JSON text of each item, in listing order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { VersionedItems } from "./repository.ts";
+ * const listed: VersionedItems = { version: "16384.7", items: ['{"id":"ws_1","name":"One","role":"owner","kind":"workspace"}'] };
+ * assert.equal(listed.items.length, 1);
+ * ```
+ */
+export interface VersionedItems {
+  /** The version of the listing the items are. */
+  readonly version: string;
+  /** Each item's JSON text, in listing order. */
+  readonly items: readonly string[];
+}
+
+/**
  * What a repository tells whoever watches it (see
  * {@link WorkspaceRepository.watch}): an outage once when it starts and
  * once when it ends, and every other failure once per distinct error per
@@ -93,6 +144,26 @@ export interface WorkspaceRepository {
    * the promise may reject with its reason.
    */
   listForUser(userId: string, options?: ListOptions): Promise<readonly WorkspaceMembership[]>;
+  /**
+   * Optional: the user's listing version, an opaque text that changes
+   * whenever what `listForUser` returns for the user may have changed, and
+   * only then, the same in every instance and across restarts. Versions of
+   * one user never repeat an earlier one with another listing: an unchanged
+   * version is an unchanged listing. With it and {@link listItems}, the
+   * handler answers `ETag`s and `304`s from the version alone and keeps
+   * encoded bodies in memory; without them, it reads the whole listing for
+   * every request and sends no `ETag`. lobby's repositories read one index
+   * entry (`lobby_listing_versions`). Rejects as `listForUser` does.
+   */
+  listingVersion?(userId: string, options?: ListOptions): Promise<string>;
+  /**
+   * Optional, with {@link listingVersion}: the listing as each item's JSON
+   * text in `format`, with its version, both read as of one moment, so that
+   * the items are exactly the listing at that version (never older, never
+   * newer). lobby's repositories have the database write the items and read
+   * the version in the same statement. Rejects as `listForUser` does.
+   */
+  listItems?(userId: string, format: ListingItemFormat, options?: ListOptions): Promise<VersionedItems>;
   /**
    * Optional: calls `listener` with each {@link RepositoryEvent}. A
    * repository that has it reports its own failures there, so the handler

@@ -13,6 +13,14 @@
  * listing then reads one covering index instead of joining two tables
  * (`bench/REPORT.md` compares the two).
  *
+ * Beside it, `lobby_listing_versions (user_id, version)`: a counter per user
+ * that lobby_listing's own triggers bump in the same transaction as every
+ * change to that user's rows, so that reading one row tells whether a
+ * listing changed (a user without a row is at version 0). Never truncate
+ * or rewrite it by hand: a version that goes back would let a cache serve
+ * an old listing (recreating the table is safe: its identity is part of
+ * the version).
+ *
  * @module
  */
 
@@ -70,7 +78,7 @@ function copied(row: "NEW" | "OLD"): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { SCHEMA_STEPS } from "./schema.ts";
- * assert.equal(SCHEMA_STEPS.length, 11);
+ * assert.equal(SCHEMA_STEPS.length, 13);
  * assert.ok(SCHEMA_STEPS[0]?.startsWith("CREATE TABLE IF NOT EXISTS institutions"));
  * ```
  */
@@ -253,6 +261,75 @@ export const SCHEMA_STEPS: readonly string[] = [
     END IF;
     IF to_regclass('lobby_listing_keys') IS NULL THEN
       CREATE INDEX lobby_listing_keys ON lobby_listing (workspace_id, user_id);
+    END IF;
+  END
+  $do$`,
+  // 12. Each user's listing version: bumped, in the writing transaction,
+  // for every user whose rows of lobby_listing a statement inserts, deletes
+  // or updates, and for every user with rows when it is truncated. Every
+  // change to what a listing shows goes through lobby_listing (steps 5–11),
+  // so an unchanged version means an unchanged listing. Users are bumped in
+  // one order, so that writers touching the same users never deadlock here.
+  `CREATE OR REPLACE FUNCTION lobby_listing_versions_bump() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+      INSERT INTO lobby_listing_versions AS v (user_id, version)
+        SELECT DISTINCT l.user_id, 1 FROM lobby_listing AS l ORDER BY 1
+        ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1;
+    ELSIF TG_OP = 'UPDATE' THEN
+      INSERT INTO lobby_listing_versions AS v (user_id, version)
+        SELECT u.user_id, 1 FROM (SELECT user_id FROM changed UNION SELECT user_id FROM changed_new) AS u ORDER BY 1
+        ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1;
+    ELSE
+      INSERT INTO lobby_listing_versions AS v (user_id, version)
+        SELECT DISTINCT c.user_id, 1 FROM changed AS c ORDER BY 1
+        ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1;
+    END IF;
+    RETURN NULL;
+  END
+  $fn$`,
+  // 13. The versions table and lobby_listing's triggers that bump it, each
+  // created when missing. A user without a row is at version 0. Triggers
+  // missing or disabled on a versions table that was already there mean
+  // lobby_listing changed unseen (it was recreated and backfilled by step
+  // 11, say): every user's version is bumped, in this transaction.
+  `DO $do$
+  DECLARE
+    fresh boolean := false;
+  BEGIN
+    IF to_regclass('lobby_listing_versions') IS NULL THEN
+      CREATE TABLE lobby_listing_versions (
+        user_id text PRIMARY KEY,
+        version bigint NOT NULL
+      );
+      fresh := true;
+    END IF;
+    IF (
+      SELECT count(*) FROM pg_trigger
+      WHERE tgrelid = 'lobby_listing'::regclass AND tgenabled <> 'D' AND tgname IN
+        ('lobby_listing_versions_insert', 'lobby_listing_versions_update', 'lobby_listing_versions_delete',
+          'lobby_listing_versions_truncate')
+    ) <> 4 THEN
+      DROP TRIGGER IF EXISTS lobby_listing_versions_insert ON lobby_listing;
+      DROP TRIGGER IF EXISTS lobby_listing_versions_update ON lobby_listing;
+      DROP TRIGGER IF EXISTS lobby_listing_versions_delete ON lobby_listing;
+      DROP TRIGGER IF EXISTS lobby_listing_versions_truncate ON lobby_listing;
+      CREATE TRIGGER lobby_listing_versions_insert AFTER INSERT ON lobby_listing
+        REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION lobby_listing_versions_bump();
+      CREATE TRIGGER lobby_listing_versions_update AFTER UPDATE ON lobby_listing
+        REFERENCING OLD TABLE AS changed NEW TABLE AS changed_new FOR EACH STATEMENT
+        EXECUTE FUNCTION lobby_listing_versions_bump();
+      CREATE TRIGGER lobby_listing_versions_delete AFTER DELETE ON lobby_listing
+        REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION lobby_listing_versions_bump();
+      CREATE TRIGGER lobby_listing_versions_truncate BEFORE TRUNCATE ON lobby_listing
+        FOR EACH STATEMENT EXECUTE FUNCTION lobby_listing_versions_bump();
+      IF NOT fresh THEN
+        INSERT INTO lobby_listing_versions AS v (user_id, version)
+          SELECT u.user_id, 1 FROM (SELECT user_id FROM lobby_listing UNION SELECT user_id FROM lobby_listing_versions) AS u
+          ORDER BY 1
+          ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1;
+      END IF;
     END IF;
   END
   $do$`,

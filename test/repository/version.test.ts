@@ -1,0 +1,220 @@
+// The listing version, on both drivers (PGlite and a real Postgres server):
+// every kind of write that can change what a listing shows moves the
+// version of the users it concerns, in the writing transaction, and no
+// other write does; versions only grow, stay put across restarts and
+// instances; listItems writes exactly what the envelope writes from
+// listForUser's rows, with the version read in the same snapshot; and
+// concurrent writers and readers never see items older than a version
+// already seen.
+import t, { type Test } from "tap";
+import { listingItemFormat, systemSuccessJson, systemSuccessJsonOfItems, uptimerSuccessJson, uptimerSuccessJsonOfItems } from "../../lib/envelope/mod.ts";
+import { DEMO_EMPTY_USER, DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
+import type { WorkspaceRepository } from "../../lib/repository/repository.ts";
+import { applySchema } from "../../lib/repository/schema.ts";
+import { EXTRA_SQL, EXTRA_USERS, RESET_SQL } from "./fixtures/expected.ts";
+import { ID_OF, NO_CHANGE, WRITES } from "./fixtures/listing_writes.ts";
+import { type VersionedDriver, versionCount, versionedDrivers } from "./fixtures/versioned_drivers.ts";
+
+const drivers = await versionedDrivers(t);
+const USERS = [DEMO_USER, DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_EMPTY_USER, ...EXTRA_USERS, "heir"];
+
+async function reset(driver: VersionedDriver): Promise<void> {
+  await driver.run(RESET_SQL);
+  await seedDemoData((text) => driver.run(text));
+  await driver.run(EXTRA_SQL);
+}
+
+async function versions(repository: WorkspaceRepository): Promise<Record<string, string>> {
+  const all: Record<string, string> = {};
+  for (const user of USERS) all[user] = await repository.listingVersion!(user);
+  return all;
+}
+
+/** The bodies the handler would write from listItems, against those the envelope writes from listForUser's rows. */
+async function sameBodies(t: Test, repository: WorkspaceRepository, user: string, label: string): Promise<string> {
+  const rows = await repository.listForUser(user);
+  let version = "";
+  for (const locale of ["en", "zh-Hant", "vi"] as const) {
+    const system = await repository.listItems!(user, listingItemFormat("system", locale));
+    t.equal(systemSuccessJsonOfItems(system.items.join(","), locale, 1), systemSuccessJson(rows, locale, 1), `${label}: ${user} system ${locale}`);
+    version = system.version;
+  }
+  const uptimer = await repository.listItems!(user, listingItemFormat("uptimer", "en"));
+  t.equal(uptimerSuccessJsonOfItems(uptimer.items.join(",")), uptimerSuccessJson(rows), `${label}: ${user} uptimer`);
+  t.equal(uptimer.version, version, `${label}: ${user} the same version from both queries`);
+  return version;
+}
+
+for (const driver of drivers) {
+  t.test(`${driver.name}: listingVersion is 0 without a write, equal in two instances and after a restart`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    const before = await versions(repository);
+    t.match(before[DEMO_EMPTY_USER], /^\d+\.0$/, "a user who never had a listing is at 0");
+    t.match(before["nobody at all"] ?? (await repository.listingVersion!("nobody at all")), /^\d+\.0$/);
+    t.strictSame(await versions(repository), before, "asked again");
+    t.strictSame(await versions(await driver.another()), before, "another instance");
+    await applySchema((text) => driver.run(text));
+    t.strictSame(await versions(repository), before, "after applySchema ran again");
+    const restarted = await driver.restart();
+    t.strictSame(await versions(restarted), before, "after a restart");
+  });
+
+  t.test(`${driver.name}: every kind of write moves the version of the users it concerns, and listItems shows it`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    const history: Record<string, number[]> = Object.fromEntries(USERS.map((user) => [user, []]));
+    let last = await versions(repository);
+    for (const user of USERS) history[user]!.push(versionCount(last[user]!));
+    for (const write of WRITES) {
+      await driver.run(write.sql);
+      const now = await versions(repository);
+      for (const user of USERS) {
+        if (write.users.includes(user)) t.not(now[user], last[user], `${write.label}: ${user}'s version moved`);
+        else t.equal(now[user], last[user], `${write.label}: ${user}'s version stayed`);
+        history[user]!.push(versionCount(now[user]!));
+      }
+      const [first] = write.users;
+      const listed = await repository.listItems!(first!, listingItemFormat("system", "en"));
+      t.equal(listed.version, now[first!], `${write.label}: listItems reads the version it lists`);
+      const text = listed.items.join(",");
+      if (write.shows !== undefined) {
+        const [bizId, field] = write.shows;
+        const item = listed.items.find((item) => item.includes(`"${bizId}"`)) ?? "";
+        // The system item has no role; the uptimer item has it.
+        const uptimer = (await repository.listItems!(first!, listingItemFormat("uptimer", "en"))).items.find((item) => item.includes(`"${bizId}"`)) ?? "";
+        t.ok(item.includes(field) || uptimer.includes(field), `${write.label}: ${bizId} shows ${field}`);
+      }
+      if (write.gone !== undefined) t.notOk(text.includes(`"${write.gone}"`), `${write.label}: ${write.gone} is gone`);
+      for (const user of write.users) await sameBodies(t, repository, user, write.label);
+      last = now;
+    }
+    for (const user of USERS) {
+      const counts = history[user]!;
+      t.ok(counts.every((count, i) => i === 0 || count >= counts[i - 1]!), `${user}: versions only grow (${counts.join(", ")})`);
+    }
+  });
+
+  t.test(`${driver.name}: writes that change no listing move no version`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    const before = await versions(repository);
+    for (const [label, sql] of NO_CHANGE) {
+      await driver.run(sql);
+      t.strictSame(await versions(repository), before, label);
+    }
+  });
+
+  t.test(`${driver.name}: the read model's rebuild moves the versions of the rows it rewrites`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    // A write the triggers did not see, then the migration's rebuild.
+    const before = await versions(repository);
+    await driver.run(`ALTER TABLE workspace_members DISABLE TRIGGER lobby_listing_sync;
+      INSERT INTO workspace_members (user_id, workspace_id, role) VALUES ('heir', ${ID_OF("ws_123456")}, 'member')`);
+    t.equal(await repository.listingVersion!("heir"), before.heir, "unseen by the read model, unseen by the version");
+    await applySchema((text) => driver.run(text));
+    const rebuilt = await versions(repository);
+    for (const user of USERS.filter((user) => user !== DEMO_EMPTY_USER)) {
+      t.ok(versionCount(rebuilt[user]!) > versionCount(before[user]!), `${user}: moved by the rebuild`);
+    }
+    t.equal(rebuilt[DEMO_EMPTY_USER], before[DEMO_EMPTY_USER], "a user without rows before or after stays");
+    t.ok((await repository.listItems!("heir", listingItemFormat("uptimer", "en"))).items.join().includes("ws_123456"), "the rebuilt listing");
+
+    // lobby_listing dropped and made again by the migration: every version moves.
+    await driver.run("DROP TABLE lobby_listing");
+    await applySchema((text) => driver.run(text));
+    const again = await versions(repository);
+    for (const user of USERS.filter((user) => user !== DEMO_EMPTY_USER)) {
+      t.ok(versionCount(again[user]!) > versionCount(rebuilt[user]!), `${user}: moved when lobby_listing was made again`);
+    }
+    // Its version triggers disabled: the migration puts them back and moves every version.
+    await driver.run("ALTER TABLE lobby_listing DISABLE TRIGGER lobby_listing_versions_insert");
+    await applySchema((text) => driver.run(text));
+    const enabled = await versions(repository);
+    t.ok(versionCount(enabled.heir!) > versionCount(again.heir!), "moved when a version trigger was found disabled");
+    await applySchema((text) => driver.run(text));
+    t.strictSame(await versions(repository), enabled, "and not again by the next start");
+  });
+
+  t.test(`${driver.name}: a version table made anew starts a version that no earlier one equals`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    const before = await repository.listingVersion!(DEMO_USER);
+    await driver.run("DROP TABLE lobby_listing_versions");
+    await applySchema((text) => driver.run(text));
+    const after = await repository.listingVersion!(DEMO_USER);
+    t.not(after, before, `${before} then ${after}`);
+    t.equal(versionCount(after), 0, "counting from 0 again, under the new table's identity");
+  });
+
+  t.test(`${driver.name}: listItems writes what the envelope writes, in every dialect and language`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    for (const user of USERS) {
+      const version = await sameBodies(t, repository, user, "demo and extra rows");
+      t.equal(version, await repository.listingVersion!(user), `${user}: the version read alone`);
+    }
+  });
+
+  t.test(`${driver.name}: concurrent writers and readers never see items older than a version seen`, async (t) => {
+    await reset(driver);
+    const repository = driver.repository();
+    const readers = await Promise.all([driver.another(), driver.another(), Promise.resolve(repository)]);
+    const writers = [await driver.session(), await driver.session()];
+    const ROUNDS = 40;
+    // Writer 1 renames one workspace n1, n2, …; writer 2 another one m1, m2, ….
+    const committed = [0, 0];
+    let done = false;
+    const write = async (writer: number) => {
+      const run = writers[writer]!;
+      const [bizId, prefix] = writer === 0 ? ["ws_123456", "n"] : ["ws_789012", "m"];
+      for (let k = 1; k <= ROUNDS; k++) {
+        await run(`UPDATE workspaces SET name = '${prefix}${k}' WHERE biz_id = '${bizId}'`);
+        committed[writer] = k;
+      }
+    };
+    interface Seen { version: number; n: number; m: number }
+    const seen: Seen[][] = readers.map(() => []);
+    const wrong: string[] = [];
+    const read = async (index: number) => {
+      const reader = readers[index]!;
+      while (!done) {
+        // What had committed before this read was sent.
+        const floor = [...committed];
+        const listed = await reader.listItems!(DEMO_UPTIMER_USER, listingItemFormat("uptimer", "en"));
+        const text = listed.items.join(",");
+        const n = Number(/"name":"n(\d+)"/.exec(text)?.[1] ?? 0);
+        const m = Number(/"name":"m(\d+)"/.exec(text)?.[1] ?? 0);
+        if (n < floor[0]! || m < floor[1]!) wrong.push(`reader ${index}: n${n} m${m} after n${floor[0]} m${floor[1]} committed`);
+        seen[index]!.push({ version: versionCount(listed.version), n, m });
+        const alone = versionCount(await reader.listingVersion!(DEMO_UPTIMER_USER));
+        if (alone < versionCount(listed.version)) wrong.push(`reader ${index}: version ${alone} after ${listed.version}`);
+      }
+    };
+    const reading = readers.map((_, index) => read(index));
+    await Promise.all([write(0), write(1)]);
+    done = true;
+    await Promise.all(reading);
+    t.strictSame(wrong, [], "every read shows what committed before it, and versions never step back");
+    const all = seen.flat().sort((a, b) => a.version - b.version);
+    t.ok(all.length >= 6, `${all.length} reads`);
+    const byVersion = new Map<number, Seen>();
+    for (const item of all) {
+      const other = byVersion.get(item.version);
+      if (other !== undefined && (other.n !== item.n || other.m !== item.m)) wrong.push(`version ${item.version}: two listings`);
+      byVersion.set(item.version, item);
+    }
+    for (let i = 1; i < all.length; i++) {
+      if (all[i]!.n < all[i - 1]!.n || all[i]!.m < all[i - 1]!.m) wrong.push(`version ${all[i]!.version} lists older names than ${all[i - 1]!.version}`);
+    }
+    for (const [index, reads] of seen.entries()) {
+      for (let i = 1; i < reads.length; i++) {
+        if (reads[i]!.version < reads[i - 1]!.version) wrong.push(`reader ${index}: version stepped back`);
+      }
+    }
+    t.strictSame(wrong, [], "one listing per version, and a later version never lists older names");
+    const final = await repository.listItems!(DEMO_UPTIMER_USER, listingItemFormat("uptimer", "en"));
+    t.match(final.items.join(","), new RegExp(`"n${ROUNDS}".*"m${ROUNDS}"`), "the last writes show");
+  });
+}
