@@ -100,6 +100,10 @@ export {
   type WorkspaceRole,
 } from "./lib/repository/mod.ts";
 export { toNodeListener } from "./lib/runtime/mod.ts";
+// Listing versions: the handler's cache bounds, and what a repository of one's own implements for ETags and the cache.
+export type { ListingCacheOptions } from "./lib/handler/mod.ts";
+export type { ListingItemFormat, ListOptions, VersionedItems } from "./lib/repository/mod.ts";
+export { formatListingItem } from "./lib/envelope/mod.ts";
 
 /** The standalone server for `deno serve -A mod.ts` and `bun run mod.ts`, configured from the environment on first use. */
 export default standaloneEntry;

@@ -9,8 +9,10 @@ import {
   type FailureName,
   systemFailure,
   systemSuccessJson,
+  systemSuccessJsonOfItems,
   uptimerFailure,
   uptimerSuccessJson,
+  uptimerSuccessJsonOfItems,
 } from "../envelope/mod.ts";
 import type { Locale } from "../locale/mod.ts";
 import type { WorkspaceMembership } from "../repository/mod.ts";
@@ -86,6 +88,30 @@ export class Reply {
     const text = system ? systemSuccessJson(rows, this.locale, this.now()) : uptimerSuccessJson(rows);
     this.code = system ? "2000" : undefined;
     return this.send(200, text);
+  }
+
+  /** The 200 with the user's memberships as items already written (joined with commas), tagged `etag`. */
+  successItems(items: string, etag: string): PlainResponse {
+    const system = this.dialect === "system";
+    const text = system ? systemSuccessJsonOfItems(items, this.locale, this.now()) : uptimerSuccessJsonOfItems(items);
+    this.code = system ? "2000" : undefined;
+    return this.send(200, text, { etag });
+  }
+
+  /**
+   * The 304 to a conditional request whose copy is current: no body, and of
+   * the headers of the 200 those a cache updates its copy with (`ETag`,
+   * `Cache-Control`, `Vary`), with the request id and CORS headers.
+   */
+  notModified(etag: string): PlainResponse {
+    const headers: Record<string, string> = { "etag": etag, "cache-control": "private, no-cache", "vary": this.#vary };
+    const request = this.request;
+    if (request !== undefined) {
+      headers["x-request-id"] = request.id;
+      if (request.cors) Object.assign(headers, request.cors);
+    }
+    this.code = undefined;
+    return { status: 304, headers, body: null };
   }
 
   /** A failure in the dialect's envelope, with its status. */

@@ -11,6 +11,7 @@ export {
   type HandlerEndpoint,
   type HandlerEvent,
   type HealthOptions,
+  type ListingCacheOptions,
   type PlainRequest,
   type PlainResponse,
   type Readiness,

@@ -1,0 +1,110 @@
+/**
+ * The handler's memory of listings it has written: for each user, dialect
+ * and language, the JSON text of the items at one listing version, bounded
+ * in entries and in size, the least recently used dropped first.
+ *
+ * It is exact because it is keyed by the version: an entry is used only
+ * when the database's version of the user's listing is the one the entry
+ * was read at (in the same snapshot as its items), and a version changes
+ * in the same transaction as every change to the listing.
+ *
+ * @module
+ */
+
+/** What is kept of one listing. */
+export interface CachedListing {
+  /** The listing version the items were read at. */
+  readonly version: string;
+  /** The items' JSON texts, joined with commas. */
+  readonly items: string;
+  /** The `ETag` of the answer, for that version. */
+  readonly etag: string;
+}
+
+/**
+ * The bounds of a {@link ListingCache}.
+ *
+ * @example
+ * ```ts
+ * import type { ListingCacheBounds } from "./_listing_cache.ts";
+ * const bounds: ListingCacheBounds = { entries: 10_000, bytes: 32 * 1024 * 1024 };
+ * ```
+ */
+export interface ListingCacheBounds {
+  /** How many listings it keeps at most. */
+  readonly entries: number;
+  /**
+   * How large they may be together, counted as the length of their text
+   * in UTF-16 code units (the bytes of the mostly ASCII JSON it holds; the
+   * engine keeps such text at one byte per code unit). A listing larger
+   * than a quarter of it is not kept.
+   */
+  readonly bytes: number;
+}
+
+/**
+ * A least-recently-used map from (user, dialect, language) to the listing
+ * last written for it, within {@link ListingCacheBounds}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ListingCache } from "./_listing_cache.ts";
+ * const cache = new ListingCache({ entries: 2, bytes: 1000 });
+ * cache.set("alice", { version: "1.4", items: "", etag: 'W/"a"' });
+ * assert.equal(cache.get("alice", "1.4")?.etag, 'W/"a"');
+ * assert.equal(cache.get("alice", "1.5"), undefined); // another version: not this entry
+ * ```
+ */
+export class ListingCache {
+  readonly #entries: number;
+  readonly #bytes: number;
+  readonly #map = new Map<string, CachedListing>();
+  #size = 0;
+
+  /** @param bounds See {@link ListingCacheBounds}. */
+  constructor(bounds: ListingCacheBounds) {
+    this.#entries = bounds.entries;
+    this.#bytes = bounds.bytes;
+  }
+
+  /** How many listings it holds. */
+  get entries(): number {
+    return this.#map.size;
+  }
+
+  /** Their size, in UTF-16 code units. */
+  get bytes(): number {
+    return this.#size;
+  }
+
+  /** The listing kept under `key` if it was read at `version`, made the most recently used. */
+  get(key: string, version: string): CachedListing | undefined {
+    const entry = this.#map.get(key);
+    if (entry === undefined || entry.version !== version) return undefined;
+    this.#map.delete(key);
+    this.#map.set(key, entry);
+    return entry;
+  }
+
+  /** Keeps `entry` under `key`, in place of what was there, dropping the least recently used beyond the bounds. */
+  set(key: string, entry: CachedListing): void {
+    const size = entry.items.length + key.length;
+    this.delete(key);
+    if (size * 4 > this.#bytes) return;
+    this.#map.set(key, entry);
+    this.#size += size;
+    while (this.#map.size > this.#entries || this.#size > this.#bytes) {
+      const oldest = this.#map.keys().next().value!;
+      this.delete(oldest);
+    }
+  }
+
+  /** Forgets the listing under `key`. */
+  delete(key: string): void {
+    const entry = this.#map.get(key);
+    if (entry === undefined) return;
+    this.#map.delete(key);
+    this.#size -= entry.items.length + key.length;
+  }
+}
