@@ -9,7 +9,13 @@
 import type { Sql } from "postgres";
 import { RepositoryEvents } from "../repository/_events.ts";
 import { isUnavailableError } from "../repository/is_unavailable_error.ts";
-import { type ListOptions, type RepositoryEvent, RepositoryUnavailableError, type WorkspaceRepository } from "../repository/repository.ts";
+import {
+  type ListingItemFormat,
+  type ListOptions,
+  type RepositoryEvent,
+  RepositoryUnavailableError,
+  type WorkspaceRepository,
+} from "../repository/repository.ts";
 import type { SqlRunner } from "../repository/schema.ts";
 import { applySchema } from "../repository/schema.ts";
 
@@ -147,6 +153,11 @@ export function guardedRepository(
   const guarded: WorkspaceRepository = {
     listForUser: (userId: string, options?: ListOptions) => guard(() => repository.listForUser(userId, options)),
   };
+  if (typeof repository.listingVersion === "function" && typeof repository.listItems === "function") {
+    guarded.listingVersion = (userId: string, options?: ListOptions) => guard(() => repository.listingVersion!(userId, options));
+    guarded.listItems = (userId: string, format: ListingItemFormat, options?: ListOptions) =>
+      guard(() => repository.listItems!(userId, format, options));
+  }
   if (typeof repository.watch === "function") guarded.watch = (listener) => repository.watch!(listener);
   return guarded;
 }
@@ -191,7 +202,7 @@ export function schemaFirst(repository: WorkspaceRepository, run: SqlRunner): Wo
         throw isUnavailableError(error) ? new RepositoryUnavailableError({ cause: error }) : error;
       },
     );
-  return {
+  const migrated: WorkspaceRepository = {
     listForUser: async (userId: string, options?: ListOptions) => {
       if (!done) await migrate();
       return repository.listForUser(userId, options);
@@ -201,4 +212,16 @@ export function schemaFirst(repository: WorkspaceRepository, run: SqlRunner): Wo
       repository.watch?.(listener);
     },
   };
+  // The version reads wait for the schema as the listing does (the version table is part of it).
+  if (typeof repository.listingVersion === "function" && typeof repository.listItems === "function") {
+    migrated.listingVersion = async (userId: string, options?: ListOptions) => {
+      if (!done) await migrate();
+      return repository.listingVersion!(userId, options);
+    };
+    migrated.listItems = async (userId: string, format: ListingItemFormat, options?: ListOptions) => {
+      if (!done) await migrate();
+      return repository.listItems!(userId, format, options);
+    };
+  }
+  return migrated;
 }

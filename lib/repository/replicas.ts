@@ -6,10 +6,10 @@
  * It composes repositories rather than drivers: each replica is a whole
  * {@link WorkspaceRepository} (with its own pool, bounds and circuit
  * breaker) plus a health check, and every read method goes through one
- * routing function. The interface has one read today, `listForUser`; a
- * read added later (such as a per-user listing version) is routed by one
- * more line of the same form, and anything that writes (the migration
- * included) stays on the primary.
+ * routing function: `listForUser`, and the listing version reads
+ * `listingVersion` and `listItems` when the primary and every replica have
+ * them; anything that writes (the migration included) stays on the
+ * primary.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import { errorCode } from "./_events.ts";
 import { isUnavailableError } from "./is_unavailable_error.ts";
-import type { ListOptions, RepositoryEvent, WorkspaceRepository } from "./repository.ts";
+import type { ListingItemFormat, ListOptions, RepositoryEvent, WorkspaceRepository } from "./repository.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
 
 /** How often a replica's health is checked at most, in milliseconds: once a second, shared by every read. */
@@ -453,6 +453,14 @@ export function replicatedRepository(
         lagSeconds: state.probe.kind === "ok" ? state.probe.lagSeconds : undefined,
       })),
   };
+  // A user's version and listing come from the user's replica, as the listing does.
+  const all = [primary, ...replicas.map((replica) => replica.repository)];
+  if (all.every((each) => typeof each.listingVersion === "function" && typeof each.listItems === "function")) {
+    repository.listingVersion = (userId: string, options?: ListOptions) =>
+      read(userId, options?.signal, (target) => target.listingVersion!(userId, options));
+    repository.listItems = (userId: string, format: ListingItemFormat, options?: ListOptions) =>
+      read(userId, options?.signal, (target) => target.listItems!(userId, format, options));
+  }
   if (typeof primary.watch === "function") {
     repository.watch = (listener: (event: RepositoryEvent) => void) => {
       listeners.push(listener);

@@ -9,6 +9,8 @@
 import t, { type Test } from "tap";
 import { listingItemFormat, systemSuccessJson, systemSuccessJsonOfItems, uptimerSuccessJson, uptimerSuccessJsonOfItems } from "../../lib/envelope/mod.ts";
 import { DEMO_EMPTY_USER, DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
+import { guardedRepository, schemaFirst } from "../../lib/app/_database.ts";
+import { replicatedRepository } from "../../lib/repository/replicas.ts";
 import type { WorkspaceRepository } from "../../lib/repository/repository.ts";
 import { applySchema } from "../../lib/repository/schema.ts";
 import { EXTRA_SQL, EXTRA_USERS, RESET_SQL } from "./fixtures/expected.ts";
@@ -218,3 +220,48 @@ for (const driver of drivers) {
     t.match(final.items.join(","), new RegExp(`"n${ROUNDS}".*"m${ROUNDS}"`), "the last writes show");
   });
 }
+
+// ---------------------------------------------------------------------------
+// What wraps a repository keeps its version reads.
+
+t.test("replicatedRepository sends a user's version and listing to one place, and has them only when all have", async (t) => {
+  const calls: string[] = [];
+  const at = (where: string): WorkspaceRepository => ({
+    listForUser: () => Promise.resolve([]),
+    listingVersion: (user) => (calls.push(`${where} version ${user}`), Promise.resolve(`${where}.1`)),
+    listItems: (user, format) => (calls.push(`${where} ${format.dialect} ${user}`), Promise.resolve({ version: `${where}.1`, items: [] })),
+  });
+  const healthy = () => Promise.resolve({ ok: true as const, lagSeconds: 0 });
+  const replicated = replicatedRepository(at("primary"), [
+    { name: "r1", repository: at("r1"), health: healthy },
+    { name: "r2", repository: at("r2"), health: healthy },
+  ]);
+  await replicated.listingVersion!("warm-up"); // starts the health checks
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const user of ["alice", "bob", "carol", "dave"]) {
+    const version = await replicated.listingVersion!(user);
+    const listed = await replicated.listItems!(user, listingItemFormat("uptimer", "en"));
+    t.equal(listed.version, version, `${user}: the version and the listing from ${version.split(".")[0]}`);
+  }
+  t.ok(calls.some((call) => call.startsWith("r1")) && calls.some((call) => call.startsWith("r2")), "users spread over both replicas");
+  const partial = replicatedRepository(at("primary"), [{ name: "r1", repository: { listForUser: () => Promise.resolve([]) }, health: healthy }]);
+  t.equal(partial.listingVersion, undefined, "a replica without versions: no versions");
+  t.equal(partial.listItems, undefined);
+});
+
+t.test("guardedRepository and schemaFirst keep the version reads, schemaFirst after the schema", async (t) => {
+  const [driver] = drivers;
+  const repository = driver!.repository();
+  const guarded = guardedRepository(repository, (task) => task());
+  t.equal(await guarded.listingVersion!(DEMO_USER), await repository.listingVersion!(DEMO_USER));
+  t.strictSame(await guarded.listItems!(DEMO_USER, listingItemFormat("uptimer", "en")), await repository.listItems!(DEMO_USER, listingItemFormat("uptimer", "en")));
+  const sent: string[] = [];
+  const migrated = schemaFirst(repository, (text) => Promise.resolve(sent.push(text)));
+  t.equal(await migrated.listingVersion!(DEMO_USER), await repository.listingVersion!(DEMO_USER));
+  t.equal(sent.length, 1, "the schema first");
+  await migrated.listItems!(DEMO_USER, listingItemFormat("system", "en"));
+  t.equal(sent.length, 1, "once");
+  const plain: WorkspaceRepository = { listForUser: () => Promise.resolve([]) };
+  t.equal(guardedRepository(plain, (task) => task()).listingVersion, undefined, "none where there were none");
+  t.equal(schemaFirst(plain, () => Promise.resolve()).listItems, undefined);
+});
