@@ -50,16 +50,16 @@ export function rawConnection(port: number, first: string, again?: string): RawC
       const end = buffer.indexOf("\r\n\r\n");
       if (end === -1) return;
       const head = buffer.slice(0, end);
-      const length = Number(header(head, "content-length") ?? 0);
-      if (buffer.length < end + 4 + length) return;
+      const message = /^transfer-encoding:[ \t]*chunked/im.test(head) ? chunked(buffer, end + 4) : sized(buffer, end + 4, head);
+      if (message === undefined) return;
       responses.push({
         at: Date.now(),
         status: Number(head.slice(9, 12)),
         connection: header(head, "connection")?.toLowerCase() ?? null,
         contentType: header(head, "content-type"),
-        body: buffer.slice(end + 4, end + 4 + length),
+        body: message.body,
       });
-      buffer = buffer.slice(end + 4 + length);
+      buffer = buffer.slice(message.end);
       if (again !== undefined) send(again);
     }
   });
@@ -100,6 +100,27 @@ export function request(path: string, headers: Record<string, string> = {}): str
   const lines = [`GET ${path} HTTP/1.1`, "Host: 127.0.0.1"];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+// A body of Content-Length bytes from `start`, and where the message ends.
+function sized(buffer: string, start: number, head: string): { body: string; end: number } | undefined {
+  const length = Number(header(head, "content-length") ?? 0);
+  return buffer.length < start + length ? undefined : { body: buffer.slice(start, start + length), end: start + length };
+}
+
+// A chunked body from `start`, once its last chunk is in.
+function chunked(buffer: string, start: number): { body: string; end: number } | undefined {
+  let body = "";
+  let at = start;
+  for (;;) {
+    const line = buffer.indexOf("\r\n", at);
+    if (line === -1) return undefined;
+    const size = parseInt(buffer.slice(at, line), 16);
+    if (size === 0) return buffer.startsWith("\r\n", line + 2) ? { body, end: line + 4 } : undefined;
+    if (buffer.length < line + 2 + size + 2) return undefined;
+    body += buffer.slice(line + 2, line + 2 + size);
+    at = line + 2 + size + 2;
+  }
 }
 
 function header(head: string, name: string): string | null {
