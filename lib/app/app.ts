@@ -139,6 +139,7 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
       : { origins: config.corsOrigins, credentials: config.corsCredentials, maxAgeSeconds: config.corsMaxAgeSeconds },
     endpoints: routes,
     metrics: metrics?.handler,
+    cache: { entries: config.listingCacheEntries, bytes: config.listingCacheBytes },
   });
   // Fetched now rather than on the first request; the handler is already
   // watching the key sets, so a failure reaches its log.

@@ -83,6 +83,13 @@ export interface ServerConfig {
   readonly readUrls: readonly DatabaseUrl[] | undefined;
   /** `DATABASE_READ_MAX_LAG`: the most a replica may lag behind to take reads, in seconds (default 5). */
   readonly readMaxLagSeconds: number;
+  /** `LISTING_CACHE_ENTRIES`: how many encoded listings the handler keeps (default 10000; 0 turns the cache off). */
+  readonly listingCacheEntries: number;
+  /**
+   * `LISTING_CACHE_BYTES`: how large they may be together, counted in UTF-16
+   * code units of their JSON text (default 33554432, 32 MiB; 0 turns the cache off).
+   */
+  readonly listingCacheBytes: number;
 }
 
 /** One thing wrong with the configuration, as data. */
@@ -152,6 +159,12 @@ const integer = (min: number, max: number) => {
   const message = `must be an integer from ${min} to ${max}`;
   return v.pipe(v.string(), v.regex(/^\d{1,7}$/, message), v.transform(Number), v.minValue(min, message), v.maxValue(max, message));
 };
+const size = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,13}$/, "must be an integer from 0 to 1000000000000"),
+  v.transform(Number),
+  v.maxValue(1e12, "must be an integer from 0 to 1000000000000"),
+);
 const flag = v.pipe(v.picklist(["0", "1", "false", "true"], "must be 1 or 0"), v.transform((text) => text === "1" || text === "true"));
 const origins = v.union([
   v.literal("*"),
@@ -232,6 +245,8 @@ const ENVIRONMENT = v.object({
   DATABASE_MIGRATION_URL: v.optional(databaseUrl),
   DATABASE_READ_URL: v.optional(databaseUrls),
   DATABASE_READ_MAX_LAG: v.optional(lagSeconds, "5"),
+  LISTING_CACHE_ENTRIES: v.optional(integer(0, 1000000), "10000"),
+  LISTING_CACHE_BYTES: v.optional(size, "33554432"),
 });
 
 /**
@@ -329,5 +344,7 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     migrationUrl: e.DATABASE_MIGRATION_URL,
     readUrls: e.DATABASE_READ_URL,
     readMaxLagSeconds: e.DATABASE_READ_MAX_LAG,
+    listingCacheEntries: e.LISTING_CACHE_ENTRIES,
+    listingCacheBytes: e.LISTING_CACHE_BYTES,
   };
 }

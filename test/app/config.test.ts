@@ -48,6 +48,8 @@ t.test("configFromEnvironment: defaults with an empty environment", async (t) =>
     migrationUrl: undefined,
     readUrls: undefined,
     readMaxLagSeconds: 5,
+    listingCacheEntries: 10000,
+    listingCacheBytes: 33554432,
   });
 });
 
@@ -85,6 +87,8 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     DATABASE_MIGRATION_URL: "postgresql://u:p@db-primary:5432/app",
     DATABASE_READ_URL: "postgresql://u:p@db-replica:5432/app",
     DATABASE_READ_MAX_LAG: "2.5",
+    LISTING_CACHE_ENTRIES: "500",
+    LISTING_CACHE_BYTES: "1048576",
     UNRELATED: "ignored",
   });
   t.match(config.databaseUrl, { hosts: ["db"], ports: [5432], user: "u", password: "p", database: "app", redacted: "postgresql://u:***@db:5432/app" });
@@ -124,6 +128,8 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     migrationUrl: "(checked above)",
     readUrls: "(checked above)",
     readMaxLagSeconds: 2.5,
+    listingCacheEntries: 500,
+    listingCacheBytes: 1048576,
   });
 });
 
@@ -303,6 +309,20 @@ t.test("configFromEnvironment: JWT_JWKS_URL and the JWKS cache bounds", async (t
     t.notOk(error.message.includes("hunter2"), "a URL (it may carry credentials) is never echoed");
   }
   t.equal(configFromEnvironment({ JWT_JWKS_URL: "http://127.0.0.1:9999/jwks" }).jwksUrl, "http://127.0.0.1:9999/jwks", "http on loopback");
+});
+
+t.test("configFromEnvironment: LISTING_CACHE_ENTRIES and LISTING_CACHE_BYTES, 0 for off", async (t) => {
+  for (const [env, message] of [
+    [{ LISTING_CACHE_ENTRIES: "1000001" }, /^LISTING_CACHE_ENTRIES must be an integer from 0 to 1000000 \(got "1000001"\)$/],
+    [{ LISTING_CACHE_ENTRIES: "-1" }, /^LISTING_CACHE_ENTRIES must be an integer from 0 to 1000000/],
+    [{ LISTING_CACHE_BYTES: "32MB" }, /^LISTING_CACHE_BYTES must be an integer from 0 to 1000000000000 \(got "32MB"\)$/],
+    [{ LISTING_CACHE_BYTES: "1000000000001" }, /^LISTING_CACHE_BYTES must be an integer from 0 to 1000000000000/],
+  ] as const) {
+    const error = t.throws(() => configFromEnvironment(env)) as ConfigError;
+    t.match(error.lines, [message]);
+  }
+  const off = configFromEnvironment({ LISTING_CACHE_ENTRIES: "0", LISTING_CACHE_BYTES: "0" });
+  t.strictSame([off.listingCacheEntries, off.listingCacheBytes], [0, 0]);
 });
 
 const NOW_S = Math.floor(Date.now() / 1000);

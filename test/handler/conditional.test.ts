@@ -8,6 +8,8 @@
 // concurrent writers and readers never get a body older than what
 // committed before their request.
 import t from "tap";
+import { createStandaloneApp } from "../../lib/app/app.ts";
+import { configFromEnvironment } from "../../lib/app/config.ts";
 import { secretKeys } from "../../lib/auth/keys.ts";
 import { listingItemFormat, systemSuccessJson, uptimerSuccessJson } from "../../lib/envelope/mod.ts";
 import { createWorkspacesHandler, type WorkspacesHandlerOptions } from "../../lib/handler/handler.ts";
@@ -286,6 +288,27 @@ for (const driver of drivers) {
     t.match(final.body, new RegExp(`"n${ROUNDS}".*"m${ROUNDS}"`), "the last writes show");
   });
 }
+
+t.test("the standalone server answers ETags and 304s, on Postgres and embedded, with LISTING_CACHE_ENTRIES=0 too", async (t) => {
+  const server = drivers.find((driver) => driver.url !== undefined);
+  const environments: Record<string, string>[] = [{ LOBBY_DATA_DIR: "memory://" }];
+  if (server !== undefined) {
+    await reset(server);
+    environments.push({ DATABASE_URL: server.url!, JWT_SECRET: SECRET }, { DATABASE_URL: server.url!, JWT_SECRET: SECRET, LISTING_CACHE_ENTRIES: "0" });
+  }
+  for (const env of environments) {
+    const app = await createStandaloneApp(configFromEnvironment(env), { now: () => clock, log: () => {} });
+    t.teardown(() => app.close());
+    const authorization = app.demo === undefined ? await bearer(DEMO_USER) : `Bearer ${app.demo.token}`;
+    const get = (headers: Record<string, string> = {}) => app.handler(new Request(SYSTEM, { headers: { authorization, ...headers } }));
+    const first = await get();
+    const label = Object.keys(env).join(", ");
+    t.equal(first.status, 200, `${label}: 200`);
+    const etag = first.headers.get("etag") ?? "";
+    t.match(etag, WEAK_TAG, `${label}: an ETag`);
+    t.equal((await get({ "if-none-match": etag })).status, 304, `${label}: 304`);
+  }
+});
 
 t.test("a repository without listing versions gets no ETag and no 304", async (t) => {
   const rows: WorkspaceRepository = { listForUser: () => Promise.resolve([]) };
