@@ -10,6 +10,7 @@
 import postgres from "postgres";
 import t, { type Test } from "tap";
 import { createStandaloneApp, type StandaloneApp } from "../../lib/app/app.ts";
+import { runCommand } from "../../lib/app/cli.ts";
 import { configFromEnvironment } from "../../lib/app/config.ts";
 import { DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
 import { postgresReplicaHealth } from "../../lib/repository/postgres_replicas.ts";
@@ -113,6 +114,21 @@ if (set !== undefined) {
     const [after] = await run("SELECT to_regclass('lobby_listing') IS NOT NULL AS migrated");
     t.equal(after?.migrated, true);
     t.same(named(running.events, "database_pooler_detected"), [], "told, so nothing to detect");
+  });
+
+  t.test("PgBouncer: lobby migrate applies the schema through DATABASE_MIGRATION_URL, lobby check reaches the pooler", async (t) => {
+    const lobby = async (args: string[], env: Record<string, string>) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const status = await runCommand(args, { env, out: (line) => out.push(line), err: (line) => err.push(line), now: Date.now });
+      return { status, out, err };
+    };
+    const env = { DATABASE_URL: `${bouncer.url}?pgbouncer=true`, DATABASE_MIGRATION_URL: s.primary.url, JWT_SECRET: SECRET };
+    const migrated = await lobby(["migrate"], env);
+    t.equal(migrated.status, 0, migrated.err.join("\n"));
+    t.match(migrated.out.join("\n"), `on Postgres at ${s.primary.url}`, "on the primary, directly");
+    const checked = await lobby(["check"], env);
+    t.match(checked.out.join("\n"), /^ok +database: .*answers; lobby's schema is in place/m, checked.out.join("\n"));
   });
 
   t.test("PgBouncer: lobby passes the repository contract through the pooler as it does direct", async (t) => {
