@@ -10,6 +10,7 @@ import type { WorkspaceMembership } from "./workspace.ts";
 import { ITEMS_SQL, itemsParameters, LISTING_SQL, VERSION_SQL } from "./_sql.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
+import { poolQueueCapacity, repairPoolQueue } from "./_pool_queue.ts";
 import { RepositoryEvents } from "./_events.ts";
 import type { ListingItemFormat, ListOptions, RepositoryEvent, VersionedItems, WorkspaceRepository } from "./repository.ts";
 import { applySchema } from "./schema.ts";
@@ -70,6 +71,13 @@ const OPTIONS = v.strictObject({
   maxWaiting: count(1_000_000),
 });
 
+/**
+ * How the repository's queries are sent: prepared, and repairing the pool
+ * queue of the connection that sends them (see `_pool_queue.ts`).
+ * `onexecute` is a query option postgres.js 3.4 reads but does not type.
+ */
+const QUERY = { prepare: true, onexecute: repairPoolQueue } as { prepare: true };
+
 /** postgres.js's own default pool size. */
 const DEFAULT_POOL = 10;
 
@@ -100,6 +108,17 @@ const DEFAULT_POOL = 10;
  * {@link RepositoryEvent}). A wrong database name (`3D000`), a bad
  * password or a missing table are configuration errors, not outages: they
  * reject with the driver's error.
+ *
+ * It also repairs a defect of postgres.js 3.4's pool that slows a
+ * long-lived client down query by query (its queues of connections grow by
+ * a slot per query under steady load): each of its queries, through
+ * postgres.js's `onexecute` hook, replaces the pool queue its connection is
+ * in with one that stays compact, once per queue. This reaches the queues
+ * of the client passed in, so an embedder's own client is repaired too (for
+ * all its queries). With `prepare: false` postgres.js calls that hook
+ * only before a query without parameters, so one in 256 listings is then
+ * followed by a `SELECT 1` until the pool's queues are found repaired
+ * (`bench/postgres-queue.md`).
  *
  * How fast a dead server is noticed and a returning one found again is up
  * to the client: give it a short `connect_timeout` and a `backoff` of well
@@ -156,12 +175,27 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
   // Dropped once the schema is in place: listings then skip even the await
   // of a settled promise.
   let ready = lazySchema ? once(() => applySchema((text) => sql.unsafe(text))) : undefined;
+  // With prepare: false postgres.js calls onexecute only before a query
+  // without parameters: every 256th query then also sends one, until such
+  // probes keep finding queues already repaired.
+  let sent = 0;
+  let known = 0;
+  const probe = (connection: unknown): true => {
+    const queue = (connection as { queue?: unknown } | null)?.queue;
+    if (typeof queue === "object" && queue !== null && poolQueueCapacity(queue) !== undefined) known++;
+    return repairPoolQueue(connection);
+  };
+  function repairUnprepared(): void {
+    if (known >= 4 || (++sent & 255) !== 0 || sql.options?.prepare !== false) return;
+    sql.unsafe("SELECT 1", [], { onexecute: probe } as { prepare?: boolean }).execute().catch(() => {});
+  }
   async function list(userId: string): Promise<readonly WorkspaceMembership[]> {
+    repairUnprepared();
     if (ready !== undefined) {
       await ready();
       ready = undefined;
     }
-    const rows = await sql.unsafe<WorkspaceMembership[]>(LISTING_SQL, [userId], { prepare: true });
+    const rows = await sql.unsafe<WorkspaceMembership[]>(LISTING_SQL, [userId], QUERY);
     // Callers get a plain array, not postgres.js's result array (a
     // subclass carrying count, columns, statement…); copied by index,
     // since Array.from would walk the subclass through its iterator.
@@ -170,20 +204,22 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
     return listing;
   }
   async function version(userId: string): Promise<string> {
+    repairUnprepared();
     if (ready !== undefined) {
       await ready();
       ready = undefined;
     }
-    const rows = await sql.unsafe(VERSION_SQL, [userId], { prepare: true }).values() as unknown as readonly [string][];
+    const rows = await sql.unsafe(VERSION_SQL, [userId], QUERY).values() as unknown as readonly [string][];
     return rows[0]![0];
   }
   async function items(userId: string, format: ListingItemFormat): Promise<VersionedItems> {
+    repairUnprepared();
     if (ready !== undefined) {
       await ready();
       ready = undefined;
     }
     // The first row is the version; each other is one item.
-    const rows = await sql.unsafe(ITEMS_SQL[format.dialect], itemsParameters(userId, format), { prepare: true }).values() as unknown as readonly [string][];
+    const rows = await sql.unsafe(ITEMS_SQL[format.dialect], itemsParameters(userId, format), QUERY).values() as unknown as readonly [string][];
     const listed = new Array<string>(rows.length - 1);
     for (let i = 1; i < rows.length; i++) listed[i - 1] = rows[i]![0];
     return { version: rows[0]![0], items: listed };
