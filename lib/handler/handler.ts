@@ -436,7 +436,6 @@ export function createWorkspacesHandler(
 
   // The user the request speaks for, or the 401 that says why not.
   async function authenticate(request: PlainRequest, reply: Reply): Promise<string | PlainResponse> {
-    const { dialect } = reply;
     const bearer = extractBearer(request.headers.get("authorization"));
     if (!bearer.ok) {
       rejected(reply, bearer.reason);

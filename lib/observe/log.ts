@@ -180,6 +180,7 @@ function jsonField(name: string): { readonly prefix: string; readonly plain: boo
  */
 export function formatTextLine(event: LogEvent, level: LogLevel, timeMs: number): string {
   let text = `${isoTime(timeMs)} ${level.padEnd(5)} ${event.event}`;
+  // deno-lint-ignore no-control-regex -- a message's control characters would forge a line
   if (typeof event.message === "string") text += ` ${event.message.replace(/[\x00-\x1f\x7f]/g, " ")}`;
   if (typeof event.requestId === "string") text += ` request_id=${textValue(event.requestId)}`;
   let stack = "";
@@ -253,6 +254,7 @@ function snakeCase(name: string): string {
 function textValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
+  // deno-lint-ignore no-control-regex -- a value with a control character is quoted
   return /^[^\s"=\\\x00-\x1f\x7f]+$/.test(text) ? text : JSON.stringify(text);
 }
 
