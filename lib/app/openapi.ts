@@ -76,9 +76,9 @@ type JsonObject = { [key: string]: Json };
 
 const ref = (section: string, name: string): JsonObject => ({ $ref: `#/components/${section}/${name}` });
 
-// A header lobby always sets on the answers that list it: a string of `schema`.
-const header = (description: string, schema: JsonObject): JsonObject => ({
-  required: true,
+// A header lobby sets on the answers that list it (always, unless `required` is false): a string of `schema`.
+const header = (description: string, schema: JsonObject, required = true): JsonObject => ({
+  required,
   description,
   schema: { type: "string", ...schema },
 });
@@ -107,12 +107,25 @@ const HEADERS: { readonly [name: string]: JsonObject } = {
     { pattern: "^Bearer realm=\"[^\"]*\"" },
   ),
   "Allow": header("The methods the path answers: `GET, HEAD, OPTIONS`.", { const: "GET, HEAD, OPTIONS" }),
+  "ETag": header(
+    "The version of this user's listing in this dialect and language, when the repository keeps versions (lobby's " +
+      "Postgres and PGlite repositories do): send it back in `If-None-Match` to get a 304 while nothing changed.",
+    { pattern: "^W/\".+\"$" },
+    false,
+  ),
   "Content-Length": header("On a HEAD answer: the length in bytes of the body the same GET would have.", { pattern: "^[0-9]+$" }),
 };
 
 // Headers on every answer of both dialects; then the ones only some statuses carry.
 const DIALECT_HEADERS: readonly string[] = ["Cache-Control", "Vary", "Content-Language", "X-Request-Id"];
-const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = { 204: ["Allow"], 401: ["WWW-Authenticate"], 405: ["Allow"] };
+const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = {
+  200: ["ETag"],
+  204: ["Allow"],
+  401: ["WWW-Authenticate"],
+  405: ["Allow"],
+};
+// A 304 carries what a cache refreshes its copy with, and no Content-Language.
+const NOT_MODIFIED_HEADERS: readonly string[] = ["Cache-Control", "Vary", "X-Request-Id", "ETag"];
 
 // A request header lobby reads, never required by the schema (the checks say when it must be there).
 const parameter = (name: string, description: string, schema: JsonObject = {}): JsonObject => ({
@@ -143,6 +156,10 @@ const PARAMETERS: { readonly [name: string]: JsonObject } = {
     "traceparent",
     "W3C Trace Context: a valid one puts its trace id and the caller's span into the server's log line for the request.",
   ),
+  IfNoneMatch: parameter(
+    "If-None-Match",
+    "ETags of listings the client holds (or `*`): when the current one is among them, the answer is a 304 without a body.",
+  ),
   XWorkspaceId: parameter(
     "X-Workspace-Id",
     "The client's current workspace. Optional; when sent it must be 1-64 of `A-Za-z0-9_.-` (else 400). " +
@@ -153,8 +170,8 @@ const PARAMETERS: { readonly [name: string]: JsonObject } = {
 
 // Which parameters each dialect's listing reads.
 const READS: { readonly [D in Dialect]: readonly string[] } = {
-  system: ["AcceptLanguage", "XClientHash", "XWorkspaceId", "XRequestId", "Traceparent"],
-  uptimer: ["AcceptLanguage", "XClientHash", "XRequestId", "Traceparent"],
+  system: ["AcceptLanguage", "XClientHash", "XWorkspaceId", "IfNoneMatch", "XRequestId", "Traceparent"],
+  uptimer: ["AcceptLanguage", "XClientHash", "IfNoneMatch", "XRequestId", "Traceparent"],
 };
 
 const TIME = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$" };
@@ -271,7 +288,7 @@ function capitalized(dialect: Dialect): string {
 }
 
 function headersOf(status: number): JsonObject {
-  const names = [...DIALECT_HEADERS, ...(EXTRA_HEADERS[status] ?? [])];
+  const names = status === 304 ? NOT_MODIFIED_HEADERS : [...DIALECT_HEADERS, ...(EXTRA_HEADERS[status] ?? [])];
   return Object.fromEntries(names.map((name) => [name, ref("headers", name)]));
 }
 
@@ -294,6 +311,10 @@ function dialectResponses(dialect: Dialect): JsonObject {
           },
         },
       },
+    },
+    [`${name}NotModified`]: {
+      description: "The listing is the one `If-None-Match` names: the client's copy is current.",
+      headers: { ...headersOf(304), ETag: { ...HEADERS.ETag, required: true } },
     },
     [`${name}Options`]: { description: "The methods this path answers; no token needed.", headers: headersOf(204) },
   };
@@ -326,11 +347,11 @@ function pathItem(dialect: Dialect): JsonObject {
   const name = capitalized(dialect);
   const failureStatuses = unique(Object.values(FAILURES).map((spec) => spec.status)).filter((status) => status !== 405);
   const answers = (head: boolean): JsonObject => {
-    const responses: JsonObject = { 200: ref("responses", `${name}Ok`) };
+    const responses: JsonObject = { 200: ref("responses", `${name}Ok`), 304: ref("responses", `${name}NotModified`) };
     for (const status of failureStatuses) responses[status] = ref("responses", `${name}${status}`);
     if (!head) return responses;
-    // A HEAD answer has the GET's status and headers, and no body.
-    return Object.fromEntries(Object.keys(responses).map((status) => [status, {
+    // A HEAD answer has the GET's status and headers, and no body (a 304 has none either way).
+    return Object.fromEntries(Object.entries(responses).map(([status, response]) => [status, status === "304" ? response : {
       description: `As GET, without the body.`,
       headers: { ...headersOf(Number(status)), "Content-Length": ref("headers", "Content-Length") },
     }]));
@@ -384,7 +405,7 @@ function pathItem(dialect: Dialect): JsonObject {
  * import { openApiDocument } from "./openapi.ts";
  * const document = openApiDocument();
  * const get = (document.paths["/web/v1/system/workspaces/mine"] as { get: { responses: object } }).get;
- * assert.deepEqual(Object.keys(get.responses), ["200", "400", "401", "404", "500", "503"]);
+ * assert.deepEqual(Object.keys(get.responses), ["200", "304", "400", "401", "404", "500", "503"]);
  * ```
  */
 export function openApiDocument(): OpenApiDocument {

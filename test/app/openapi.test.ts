@@ -3,13 +3,19 @@
 // document: status, headers and body.
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import t from "tap";
+import t, { type Test } from "tap";
 import { createStandaloneApp } from "../../lib/app/app.ts";
 import { configFromEnvironment } from "../../lib/app/config.ts";
 import { openApiAnswer, openApiDocument } from "../../lib/app/openapi.ts";
 import { createWorkspacesHandler, DEFAULT_ROUTES, type Dialect } from "../../lib/handler/mod.ts";
 import { secretKeys } from "../../lib/auth/mod.ts";
-import { RepositoryUnavailableError, type WorkspaceMembership, type WorkspaceRepository } from "../../lib/repository/mod.ts";
+import {
+  postgresRepository,
+  RepositoryUnavailableError,
+  type WorkspaceMembership,
+  type WorkspaceRepository,
+} from "../../lib/repository/mod.ts";
+import { testDatabase } from "../_postgres.ts";
 import { signToken } from "../_tokens.ts";
 
 const SECRET = "openapi-test-secret-0123456789abcdef";
@@ -103,6 +109,39 @@ const CASES: readonly Case[] = [
   { name: "503", headers: bearer(alice), repository: "down", status: 503 },
 ];
 
+/** `response` against the document's answer for `method` on `path` with its status: headers and body. */
+async function matchesDocument(t: Test, name: string, path: string, method: string, response: Response): Promise<void> {
+  const operation = resolve((document.paths[path] as Node)[method.toLowerCase()]);
+  const answer = resolve((operation.responses as Node)[String(response.status)]);
+  t.ok(answer, `${name}: ${method} ${response.status} is documented`);
+
+  const documented = (answer.headers ?? {}) as Node;
+  for (const [header, spec] of Object.entries(documented)) {
+    const value = response.headers.get(header);
+    const { schema, required } = resolve(spec);
+    if (required) t.not(value, null, `${name}: ${header} is there`);
+    if (value !== null) t.same(validate(schema, value), [], `${name}: ${header}: ${value}`);
+  }
+  // Every header lobby sets is in the document (Content-Type is the media type's).
+  const names = Object.keys(documented).map((header) => header.toLowerCase());
+  for (const [header] of response.headers) {
+    if (header !== "content-type") t.ok(names.includes(header), `${name}: ${header} is documented`);
+  }
+
+  const text = await response.text();
+  const content = answer.content as Node | undefined;
+  if (content === undefined) {
+    t.equal(text, "", `${name}: no body`);
+    return;
+  }
+  t.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
+  const { schema, examples } = content["application/json"] as { schema: unknown; examples: Record<string, { value: unknown }> };
+  t.same(validate(schema, JSON.parse(text)), [], `${name}: body`);
+  for (const [example, { value }] of Object.entries(examples)) {
+    t.same(validate(schema, value), [], `${name}: the example ${example} fits its own schema`);
+  }
+}
+
 for (const dialect of ["system", "uptimer"] as const satisfies readonly Dialect[]) {
   t.test(`real ${dialect} answers match the document`, async (t) => {
     const keys = await secretKeys(SECRET);
@@ -121,39 +160,41 @@ for (const dialect of ["system", "uptimer"] as const satisfies readonly Dialect[
       const response = await handlers[repository]!(new Request(url, { method, headers }));
       t.equal(response.status, status, `${name}: status`);
       seen.add(status);
-      const operation = resolve((document.paths[path] as Node)[method.toLowerCase()]);
-      const answer = resolve((operation.responses as Node)[String(status)]);
-      t.ok(answer, `${name}: ${method} ${status} is documented`);
-
-      const documented = (answer.headers ?? {}) as Node;
-      for (const [header, spec] of Object.entries(documented)) {
-        const value = response.headers.get(header);
-        const { schema, required } = resolve(spec);
-        if (required) t.not(value, null, `${name}: ${header} is there`);
-        if (value !== null) t.same(validate(schema, value), [], `${name}: ${header}: ${value}`);
-      }
-      // Every header lobby sets is in the document (Content-Type is the media type's).
-      const names = Object.keys(documented).map((header) => header.toLowerCase());
-      for (const [header] of response.headers) {
-        if (header !== "content-type") t.ok(names.includes(header), `${name}: ${header} is documented`);
-      }
-
-      const text = await response.text();
-      const content = answer.content as Node | undefined;
-      if (content === undefined) {
-        t.equal(text, "", `${name}: no body`);
-        continue;
-      }
-      t.equal(response.headers.get("content-type"), "application/json; charset=utf-8");
-      const { schema, examples } = content["application/json"] as { schema: unknown; examples: Record<string, { value: unknown }> };
-      t.same(validate(schema, JSON.parse(text)), [], `${name}: body`);
-      for (const [example, { value }] of Object.entries(examples)) {
-        t.same(validate(schema, value), [], `${name}: the example ${example} fits its own schema`);
-      }
+      await matchesDocument(t, name, path, method, response);
     }
     t.same([...seen].sort(), [200, 204, 400, 401, 404, 405, 500, 503], "every status");
   });
 }
+
+t.test("real answers over a versioned repository (ETag, If-None-Match, 304) match the document", async (t) => {
+  const db = await testDatabase(t);
+  if (db === undefined) return;
+  const handler = createWorkspacesHandler({
+    repository: postgresRepository(db.sql, { applySchema: true }),
+    auth: { keys: await secretKeys(SECRET) },
+    now: () => NOW,
+    log: () => {},
+  });
+  await handler(new Request(`http://lobby.test${DEFAULT_ROUTES.uptimer.path}`, { headers: bearer(nobody) }));
+  await db.sql`INSERT INTO institutions (biz_id, name) VALUES ('INST_001', 'Acme')`;
+  await db.sql`INSERT INTO workspaces (biz_id, institution_biz_id, name) VALUES ('ws_1', 'INST_001', 'One')`;
+  await db.sql`INSERT INTO workspace_members (user_id, workspace_id, role) SELECT 'alice', id, 'owner' FROM workspaces`;
+  for (const dialect of ["system", "uptimer"] as const) {
+    const path = DEFAULT_ROUTES[dialect].path;
+    const ask = (method: string, headers: Record<string, string>) =>
+      handler(new Request(`http://lobby.test${path}`, { method, headers: { ...bearer(alice), ...headers } }));
+    const first = await ask("GET", {});
+    const etag = first.headers.get("etag");
+    t.ok(etag, `${dialect}: the 200 carries an ETag`);
+    await matchesDocument(t, `${dialect} 200 with ETag`, path, "GET", first);
+    for (const method of ["GET", "HEAD"]) {
+      const again = await ask(method, { "if-none-match": etag! });
+      t.equal(again.status, 304, `${dialect}: ${method} with If-None-Match`);
+      await matchesDocument(t, `${dialect} ${method} 304`, path, method, again);
+    }
+    await matchesDocument(t, `${dialect} HEAD 200 with ETag`, path, "HEAD", await ask("HEAD", {}));
+  }
+});
 
 t.test("a body the document does not allow is caught", async (t) => {
   const operation = resolve((document.paths[DEFAULT_ROUTES.uptimer.path] as Node).get);
