@@ -6,14 +6,14 @@
 // test fails when Chromium cannot be had; elsewhere, as root, it installs
 // it with apt-get, and skips only when that fails too.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { signToken } from "../_tokens.ts";
 import { testDatabase } from "../_postgres.ts";
-import { bundle, freePort, killAll, ROOT, RUNTIMES, spawnProcess } from "../_runtimes.ts";
+import { freePort, RUNTIMES, serveFor, testBundle } from "../_runtimes.ts";
 
 const SECRET = "browser-test-secret-of-at-least-32-bytes!";
 
@@ -98,12 +98,7 @@ t.test("headless Chromium reads the system dialect and X-Request-Id across origi
   const db = await testDatabase(t);
   if (db === undefined) return;
 
-  mkdirSync(join(ROOT, ".lobby"), { recursive: true });
-  const outDir = mkdtempSync(join(ROOT, ".lobby", "browser-"));
-  t.teardown(() => rmSync(outDir, { recursive: true, force: true }));
-  const main = join(outDir, "main.js");
-  const built = bundle(main);
-  t.equal(built.status, 0, `esbuild: ${built.stderr}`);
+  const main = testBundle(t, "browser");
 
   // The page's server: 127.0.0.1 is the allowed origin, localhost (the same server) is not.
   const pagePort = await freePort();
@@ -119,17 +114,13 @@ t.test("headless Chromium reads the system dialect and X-Request-Id across origi
   const token = await signToken({ secret: SECRET, payload: { sub: "browser-user", exp: now + 3600 } });
   let seeded = false;
   for (const runtime of RUNTIMES) {
-    const port = await freePort();
-    const server = spawnProcess(runtime.command(port, main), {
-      PORT: String(port),
-      HOST: "127.0.0.1",
+    const { server, port } = await serveFor(t, runtime, main, {
       DATABASE_URL: db.url,
       JWT_SECRET: SECRET,
       CORS_ORIGINS: `http://127.0.0.1:${pagePort}`,
       LOG_FORMAT: "json",
     });
     try {
-      await server.waitFor(/listening on http/);
       if (!seeded) {
         // The first listing applies the schema; then one workspace for the user.
         await (await fetch(`http://127.0.0.1:${port}/api/v1/workspaces`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer();
@@ -156,7 +147,6 @@ t.test("headless Chromium reads the system dialect and X-Request-Id across origi
     } finally {
       server.child.kill("SIGTERM");
       await server.exited;
-      await killAll([server]);
     }
     const lines = server.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
     t.ok(lines.some((line) => line.event === "request" && line.request_id === "from-the-browser-1" && line.status === 200), `${runtime.name}: logged with the page's request id`);

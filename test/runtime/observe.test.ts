@@ -4,26 +4,18 @@
 // and down, X-Request-Id echoed and replaced, one JSON log line per request
 // with its request id and never a token, /metrics counting what was sent,
 // and CORS for an allowed and a refused origin.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
-import { connect } from "node:net";
-import { join } from "node:path";
-import t, { type Test } from "tap";
+import { connect, createServer, type Socket } from "node:net";
+import t from "tap";
 import { signToken } from "../_tokens.ts";
 import { testDatabase } from "../_postgres.ts";
-import { bundle, freePort, killAll, ROOT, RUNTIMES, type Runtime, type SpawnedProcess, spawnProcess } from "../_runtimes.ts";
+import { RUNTIMES, serveFor, testBundle } from "../_runtimes.ts";
 
 const SECRET = "observe-runtime-secret-of-at-least-32-bytes";
 const APP = "http://app.example.test:5173";
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-mkdirSync(join(ROOT, ".lobby"), { recursive: true });
-const outDir = mkdtempSync(join(ROOT, ".lobby", "observe-"));
-t.teardown(() => rmSync(outDir, { recursive: true, force: true }));
-const main = join(outDir, "main.js");
-const built = bundle(main);
-t.equal(built.status, 0, `esbuild: ${built.stderr}`);
+const main = testBundle(t, "observe");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,14 +50,6 @@ async function gate(target: URL): Promise<{ url: string; open(): void; shut(): v
   };
 }
 
-async function serve(t: Test, runtime: Runtime, env: Record<string, string>): Promise<{ server: SpawnedProcess; base: string }> {
-  const port = await freePort();
-  const server = spawnProcess(runtime.command(port, main), { PORT: String(port), HOST: "127.0.0.1", ...env });
-  t.teardown(() => killAll([server]));
-  await server.waitFor(/listening on http/);
-  return { server, base: `http://127.0.0.1:${port}` };
-}
-
 // Asks until `done` says yes, for at most `ms`: readiness is cached for a second.
 async function eventually(ms: number, ask: () => Promise<Response>, done: (response: Response) => boolean): Promise<Response> {
   const deadline = Date.now() + ms;
@@ -88,7 +72,7 @@ for (const runtime of RUNTIMES) {
     if (db === undefined) return;
     const postgres = await gate(new URL(db.url));
     t.teardown(() => postgres.close());
-    const { server, base } = await serve(t, runtime, {
+    const { server, port } = await serveFor(t, runtime, main, {
       DATABASE_URL: postgres.url,
       JWT_SECRET: SECRET,
       LOG_FORMAT: "json",
@@ -96,6 +80,7 @@ for (const runtime of RUNTIMES) {
       METRICS: "1",
       CORS_ORIGINS: APP,
     });
+    const base = `http://127.0.0.1:${port}`;
     const now = Math.floor(Date.now() / 1000);
     const token = await signToken({ secret: SECRET, payload: { sub: "alice", exp: now + 3600 } });
     const forged = `${token.slice(0, -6)}AAAAAA`;
