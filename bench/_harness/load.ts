@@ -51,7 +51,11 @@ export interface LoadGenerator {
   readonly threads: number;
 }
 
-/** Tokens one per line in a file (for wrk's script), and in memory (for autocannon). */
+/**
+ * Tokens one per line in a file (for wrk's script), and in memory (for
+ * autocannon). A line may add an entity tag after a tab: its requests
+ * carry it as `If-None-Match`.
+ */
 export interface TokenFile {
   readonly file: string;
   readonly tokens: readonly string[];
@@ -196,7 +200,10 @@ function init(args)
   local i = 0
   for line in io.lines(file) do
     if i % nthreads == tid then
-      reqs[#reqs + 1] = wrk.format("GET", path, { ["Authorization"] = "Bearer " .. line, ["Accept-Language"] = lang })
+      local token, tag = line:match("^([^\t]*)\t(.*)$")
+      local headers = { ["Authorization"] = "Bearer " .. (token or line), ["Accept-Language"] = lang }
+      if tag then headers["If-None-Match"] = tag end
+      reqs[#reqs + 1] = wrk.format("GET", path, headers)
     end
     i = i + 1
   end
@@ -274,10 +281,12 @@ async function autocannon(options: LoadOptions): Promise<LoadRun> {
     requests: [{
       method: "GET",
       path: REQUEST.path,
-      setupRequest: (request: { headers?: Record<string, string> }) => ({
-        ...request,
-        headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}`, "accept-language": REQUEST.acceptLanguage },
-      }),
+      setupRequest: (request: { headers?: Record<string, string> }) => {
+        const [token, tag] = tokens[next++ % tokens.length]!.split("\t");
+        const headers: Record<string, string> = { ...request.headers, authorization: `Bearer ${token}`, "accept-language": REQUEST.acceptLanguage };
+        if (tag !== undefined) headers["if-none-match"] = tag;
+        return { ...request, headers };
+      },
     }],
   });
   return {
