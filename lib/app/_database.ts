@@ -75,7 +75,9 @@ export function poolerSign(error: unknown): PoolerSign | undefined {
  * the task again; a task that was under way meanwhile and failed runs
  * again too, after that one. Tasks that failed before the first sign came
  * back are not repeated (a server answers them 503): `pgbouncer=true`
- * spares those. postgres.js reads both options for every new connection
+ * spares those. Pipelining cannot be turned off here (postgres.js fixes
+ * it per connection when the pool is made), and PgBouncer 1.18 can lose a
+ * pipelined query: only `pgbouncer=true` makes the client safe. postgres.js reads both options for every new connection
  * and every query, so the change holds from then on.
  *
  * @param sql The client, which the caller made and owns.

@@ -183,6 +183,32 @@ if (set !== undefined) {
     }
   });
 
+  t.test("PgBouncer: many requests at once through the pooler all answer, none stuck behind a lost pipelined query", async (t) => {
+    // PgBouncer 1.18 can lose an extended-protocol query pipelined behind
+    // another query's Sync (pgbouncer/pgbouncer#759): its connection would
+    // wait forever. The simple queries among lobby's (a pool repair probe,
+    // a replica's health check) made that happen within a few hundred
+    // requests.
+    const running = await standalone(t, { DATABASE_URL: `${bouncer.url}?pgbouncer=true`, DATABASE_MIGRATION_URL: s.primary.url });
+    const statuses = new Map<number, number>();
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      for (let n = 0; n < 40; n++) {
+        const user = DEMO_USERS[(i + n) % DEMO_USERS.length]!;
+        const { status } = await running.get(n % 2 === 0 ? SYSTEM : UPTIMER, `${user}${n % 3 === 0 ? "" : "-x"}`);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }));
+    t.same(Object.fromEntries(statuses), { 200: 800 }, `800 requests, all 200, in ${Date.now() - started} ms`);
+    // A simple query and a parameterized one at once on one connection, as lobby's client makes them.
+    const sql = client(`${bouncer.url}`, { max: 1, prepare: false, max_pipeline: 0 } as postgres.Options<{}>);
+    const pairs = (async () => {
+      for (let i = 0; i < 100; i++) await Promise.all([sql.unsafe("SELECT 1"), sql.unsafe("SELECT $1::int AS x", [i])]);
+      return "done";
+    })();
+    t.equal(await Promise.race([pairs, new Promise((resolve) => setTimeout(() => resolve("stuck"), 10_000).unref())]), "done");
+  });
+
   t.test("PgBouncer: without pgbouncer=true lobby notices the pooler, adapts once and says so", async (t) => {
     const running = await standalone(t, { DATABASE_URL: bouncer.url });
     const first = await running.get(UPTIMER, DEMO_USER);
