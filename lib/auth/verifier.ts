@@ -74,7 +74,9 @@ export const TOKEN_FAILURE_REASONS = [
  *   while `maxAgeSeconds` is set; `iss` not a string; `aud` not a string or
  *   list of strings; the client-hash claim present but not a non-empty string.
  * - `invalid_subject`: the subject claim is not a string of 1 to 256
- *   characters without control characters.
+ *   characters without control characters, or not well-formed UTF-16 (a
+ *   lone surrogate, which a database would store as U+FFFD and so confuse
+ *   with another user).
  * - `expired`: now ≥ `exp` + skew.
  * - `not_yet_valid`: now + skew < `nbf`, or `iat` > now + skew.
  * - `too_old`: `maxAgeSeconds` is set and now ≥ `iat` + `maxAgeSeconds` + skew.
@@ -275,7 +277,8 @@ const OPTIONS = v.pipe(
 const NUMERIC_DATE = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(253_402_300_799));
 const AUDIENCE = v.union([v.string(), v.array(v.string())]);
 // Control characters in a user id only ever mean trouble downstream
-// (Postgres refuses NUL in text; newlines forge log lines).
+// (Postgres refuses NUL in text; newlines forge log lines), and so do lone
+// surrogates (written as U+FFFD, they name another user).
 const SUBJECT = v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.check(hasNoControl));
 const CHECK_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const encoder = new TextEncoder();
@@ -541,6 +544,12 @@ function hasNoControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x20 || code === 0x7f) return false;
+    if (code >= 0xd800 && code <= 0xdfff) {
+      // A high surrogate must be followed by a low one; a low one never stands first.
+      const next = text.charCodeAt(i + 1);
+      if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    }
   }
   return true;
 }

@@ -179,12 +179,17 @@ t.test("createVerifier validates the subject", async (t) => {
     ["257 characters", "u".repeat(257)],
     ["a NUL character", "a\u0000b"],
     ["a newline", "a\nb"],
+    ["a lone high surrogate", "\ud800"],
+    ["a lone low surrogate", "a\udc00b"],
+    ["a high surrogate at the end", "ab\ud83d"],
+    ["two high surrogates", "\ud83d\ud83d"],
   ];
   for (const [name, sub] of cases) {
     t.equal(await reasonOf(await sign({ exp: CLAIMS.exp, sub })), "invalid_subject", name);
   }
   t.equal(await reasonOf(await sign({ exp: CLAIMS.exp })), "invalid_subject", "missing");
   t.equal(await reasonOf(await sign({ exp: CLAIMS.exp, sub: "u".repeat(256) })), "ok", "256 characters");
+  t.equal(await reasonOf(await sign({ exp: CLAIMS.exp, sub: "user-\ud83d\ude00" })), "ok", "a surrogate pair is well-formed");
   const unicode = await verify(await sign({ exp: CLAIMS.exp, sub: "ユーザー 1" }), NOW);
   t.equal(unicode.ok && unicode.principal.userId, "ユーザー 1");
 });
