@@ -14,6 +14,7 @@ import type { StartupResult } from "./handler-startup.ts";
 import type { StageResult } from "./handler-stages.ts";
 import { type ProfileResult, renderProfiles } from "./profile.ts";
 import { type QueryBenchResults, renderLatencySvg } from "./query-report.ts";
+import { renderScaleOutReport, type ScaleOutResult } from "./scale-out.ts";
 import { describeObserveRun, type ObserveBenchResult, type ObserveRow, renderObserveSection } from "./observe.ts";
 import { isMain, log, readJson, ROOT, writeOutput } from "./_harness/context.ts";
 import type { LoadRun, Series } from "./_harness/load.ts";
@@ -38,6 +39,7 @@ export interface BenchResults {
   startup?: readonly StartupResult[];
   profiles?: readonly ProfileResult[];
   auth?: { readonly results: string | undefined; readonly report: string | undefined };
+  scaleOut?: ScaleOutResult;
 }
 
 const TARGETS = {
@@ -280,6 +282,7 @@ export function renderReport(results: BenchResults): string {
 
   if (results.profiles !== undefined) push(renderProfiles(results.profiles));
 
+  if (results.scaleOut !== undefined) push(renderScaleOutReport(results.scaleOut));
   push("## The listing query", "");
   if (results.query?.markdown) push(results.query.markdown.trim(), "");
   else push(`Not measured in this run: ${results.query?.skipped ?? "skipped"}.`, "");
@@ -350,6 +353,9 @@ if (isMain(import.meta, "report")) {
   const file = process.argv[2]?.replace(ROOT, "") ?? newest(/^\d{4}-\d{2}-\d{2}\.json$/);
   if (file !== undefined) {
     const results = readJson<BenchResults>(file);
+    // The scale-out part measured alone (node .bench/scale-out.js) writes its own file.
+    const scaleOut = newest(/-scale-out\.json$/);
+    if (results.scaleOut === undefined && scaleOut !== undefined) results.scaleOut = readJson<ScaleOutResult>(scaleOut);
     log(`re-rendered ${writeOutput("bench/REPORT.md", renderReport(results))} and ${writeOutput("bench/results/rps-by-runtime.svg", renderRpsSvg(results))} from ${file}`);
   }
   const query = newest(/-query\.json$/);

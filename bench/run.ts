@@ -8,6 +8,8 @@
  * 4. the in-process cost of each stage on each runtime (`bench/handler-stages.ts`);
  * 5. start-up of the standalone server (`bench/handler-startup.ts`);
  * 6. CPU profiles of the Node server under load (`bench/profile.ts`);
+ * 7. the standalone server direct, through PgBouncer and with reads on a
+ *    replica, on clusters of its own (`bench/scale-out.ts`);
  *
  * then writes `bench/results/<YYYY-MM-DD>.json` and regenerates
  * `bench/REPORT.md` and `bench/results/rps-by-runtime.svg`
@@ -16,7 +18,7 @@
  * Environment: `DATABASE_URL` (default the `npm run bench:seed` database),
  * `BENCH_SECONDS` (per run, default 5), `BENCH_ROUNDS` (default 3),
  * `BENCH_RUNTIMES` (default `node,deno,bun`), `BENCH_SKIP` (comma-separated
- * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`),
+ * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`, `scale-out`),
  * `BENCH_LOAD=autocannon` (use autocannon even when wrk is installed),
  * `BENCH_SCALE` (calls per round of the stage costs, default 1),
  * `BENCH_LAUNCHES` (start-ups per configuration, default 5).
@@ -35,6 +37,7 @@ import { runStartupBench } from "./handler-startup.ts";
 import type { StageResult } from "./handler-stages.ts";
 import { runProfiles } from "./profile.ts";
 import { runQueryBench, writeQueryResults } from "./query.ts";
+import { runScaleOutBench } from "./scale-out.ts";
 import { renderQueryReport } from "./query-report.ts";
 import { type BenchResults, renderReport, renderRpsSvg } from "./report.ts";
 
@@ -106,6 +109,11 @@ if (!skip.has("startup")) {
 if (!skip.has("profile")) {
   log("CPU profiles (Node)");
   results.profiles = await runProfiles({ ...(database.seeded ? { databaseUrl: url } : {}), seconds, log });
+}
+if (!skip.has("scale-out")) {
+  log("scale-out: direct, through PgBouncer, reads on a replica (bench/scale-out.ts)");
+  results.scaleOut = await runScaleOutBench({ seconds, rounds, log });
+  if (results.scaleOut.skipped) log(`  skipped: ${results.scaleOut.skipped}`);
 }
 results.finishedAt = new Date().toISOString();
 results.loadAverageAtEnd = loadAverage();
