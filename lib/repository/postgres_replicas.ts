@@ -122,8 +122,10 @@ const OPTIONS = v.strictObject({
  * there for how reads are routed). Replicas are named in events by
  * `host:port/database` (never a password). The clients' pools, options
  * and lifetimes are the caller's; give each the options
- * `postgresRepository` asks for (short `connect_timeout` and `backoff`,
- * `prepare: false` behind a transaction pooler), and `fetch_types: false`:
+ * `postgresRepository` asks for (short `connect_timeout` and `backoff`;
+ * behind a transaction pooler `prepare: false` and `max_pipeline: 0`, since
+ * PgBouncer 1.18 can lose a pipelined query and hang that connection,
+ * pgbouncer/pgbouncer#759), and `fetch_types: false`:
  * postgres.js's array-types query on each new connection rejects
  * unhandled when a restarting server ends that connection, which ends a
  * Node process (porsager/postgres#1192), as replicas stopped and started

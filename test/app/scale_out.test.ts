@@ -139,8 +139,8 @@ if (set !== undefined) {
     await run(`INSERT INTO workspace_members (user_id, workspace_id, role)
       SELECT 'stranger', id, 'owner' FROM workspaces WHERE biz_id = 'ws_789012'`);
     const direct = postgresRepository(client(s.primary.url));
-    // What pgbouncer=true makes: no prepared statements, no statement_timeout startup parameter.
-    const pooled = postgresRepository(client(bouncer.url, { prepare: false, max: 4 }));
+    // What pgbouncer=true makes: no prepared statements, no pipelining, no statement_timeout startup parameter.
+    const pooled = postgresRepository(client(bouncer.url, { prepare: false, max_pipeline: 0, max: 4 } as postgres.Options<{}>));
     for (const [name, repository] of [["direct", direct], ["PgBouncer", pooled]] as const) {
       for (const user of DEMO_USERS) {
         const rows = await repository.listForUser(user);
@@ -161,8 +161,7 @@ if (set !== undefined) {
       t.strictSame(await pooled.listForUser(user), await direct.listForUser(user), `the same rows for ${user}`);
     }
     // Many listings at once through a small pool (as many as the
-    // repository lets wait): postgres.js pipelines them on its
-    // connections, and PgBouncer must pass them all.
+    // repository lets wait), queued on its connections.
     const many = await Promise.race([
       Promise.all(Array.from({ length: 40 }, (_, i) => pooled.listForUser(DEMO_USERS[i % DEMO_USERS.length]!))),
       new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 15_000).unref()),
