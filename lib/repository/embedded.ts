@@ -10,6 +10,10 @@ import { PGlite } from "@electric-sql/pglite";
 import { seedDemoData } from "./demo.ts";
 import { applySchema } from "./schema.ts";
 
+// A demo's data fits in a few pages, and Postgres's default buffer cache
+// (128 MB) would be most of an embedded server's resident memory.
+const EMBEDDED_SETTINGS = "shared_buffers = 16MB\nwork_mem = 1MB\nmaintenance_work_mem = 16MB\n";
+
 /**
  * Opens the embedded database with the schema and the demo data applied
  * (both idempotent, so reopening a data directory keeps its rows).
@@ -38,7 +42,7 @@ import { applySchema } from "./schema.ts";
  * ```
  */
 export async function openEmbeddedDatabase(dataDir: string | undefined): Promise<PGlite> {
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, { postgresqlconf: EMBEDDED_SETTINGS });
   try {
     const run = (text: string): Promise<unknown> => db.exec(text);
     await applySchema(run);

@@ -27,6 +27,10 @@ t.test("pglite: openEmbeddedDatabase keeps a data directory's rows when reopened
   const repository = pgliteRepository(db);
   t.strictSame(await repository.listForUser("kept-user"), [{ ...PRODUCTION, role: "owner" }]);
   t.strictSame(await repository.listForUser(DEMO_USER), EXPECTED[DEMO_USER], "demo data not duplicated");
+  const settings = await db.query<{ shared_buffers: string; work_mem: string }>(
+    "SELECT current_setting('shared_buffers') AS shared_buffers, current_setting('work_mem') AS work_mem",
+  );
+  t.strictSame(settings.rows, [{ shared_buffers: "16MB", work_mem: "1MB" }], "a small buffer cache, reopened too");
 
   // A directory whose tables cannot take the schema fails to open, clearly.
   await db.exec(`${DROP_SQL}; CREATE TABLE institutions (code int4)`);
