@@ -92,6 +92,52 @@ const VERSION = `(SELECT 'lobby_listing_versions'::regclass::oid::text) || '.' |
  */
 export const VERSION_SQL: string = `SELECT ${VERSION} AS "version"`;
 
+/**
+ * A text array parameter as Postgres reads it (`{"a","b\\"c"}`), so that it
+ * needs no array serializer of the driver's (postgres.js has none for a
+ * client made with `fetch_types: false`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { textArray } from "./_sql.ts";
+ * assert.equal(textArray(["a", 'b"c', "d\\e"]), '{"a","b\\"c","d\\\\e"}');
+ * ```
+ */
+export function textArray(items: readonly string[]): string {
+  let text = "{";
+  for (let i = 0; i < items.length; i++) {
+    text += `${i === 0 ? "" : ","}"${items[i]!.replace(/["\\]/g, "\\$&")}"`;
+  }
+  return `${text}}`;
+}
+
+/**
+ * The listing versions of several users (`$1`, a text array) in one
+ * statement: one row per element, its `user_id` and its `version` as
+ * {@link VERSION_SQL} reads it, each through one index lookup (a
+ * correlated subquery, whatever the planner thinks of the array's size).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { VERSIONS_SQL } from "./_sql.ts";
+ * import { applySchema } from "./schema.ts";
+ * const db = await PGlite.create();
+ * try {
+ *   await applySchema((text) => db.exec(text));
+ *   const { rows } = await db.query<{ user_id: string; version: string }>(VERSIONS_SQL, [["alice", "bob"]]);
+ *   assert.deepEqual(rows.map((row) => row.user_id), ["alice", "bob"]);
+ * } finally {
+ *   await db.close();
+ * }
+ * ```
+ */
+export const VERSIONS_SQL: string = `SELECT u.user_id, (SELECT 'lobby_listing_versions'::regclass::oid::text) || '.' ||
+  coalesce((SELECT v.version FROM lobby_listing_versions AS v WHERE v.user_id = u.user_id), 0)::text AS "version"
+FROM unnest($1::text[]) AS u (user_id)`;
+
 /** A timestamptz column as the system dialect writes it (see `formatSystemTime`), in any session time zone. */
 function apiTime(column: string): string {
   const utc = `(${column} AT TIME ZONE 'UTC')`;

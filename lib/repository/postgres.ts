@@ -7,7 +7,8 @@ import type { ParsedOptions, Sql } from "postgres";
 import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
-import { ITEMS_SQL, itemsParameters, LISTING_SQL, VERSION_SQL } from "./_sql.ts";
+import { ITEMS_SQL, itemsParameters, LISTING_SQL, textArray, VERSIONS_SQL } from "./_sql.ts";
+import { VersionBatcher } from "./_version_batch.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
 import { poolQueueCapacity, repairPoolQueue } from "./_pool_queue.ts";
@@ -109,6 +110,13 @@ const DEFAULT_POOL = 10;
  * password or a missing table are configuration errors, not outages: they
  * reject with the driver's error.
  *
+ * `listingVersion` lookups go to the server in batches: one asked while
+ * two batches are out waits for the next, which carries every lookup that
+ * waited in one statement (one index lookup each), so that a version
+ * lookup per request is not a round trip per request. Each batch is sent
+ * after its lookups were asked, so a version is never older than what had
+ * committed when its request arrived.
+ *
  * It also repairs a defect of postgres.js 3.4's pool that slows a
  * long-lived client down query by query (its queues of connections grow by
  * a slot per query under steady load): each of its queries, through
@@ -203,14 +211,14 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
     for (let i = 0; i < rows.length; i++) listing[i] = rows[i] as WorkspaceMembership;
     return listing;
   }
-  async function version(userId: string): Promise<string> {
+  async function versions(userIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     repairUnprepared();
     if (ready !== undefined) {
       await ready();
       ready = undefined;
     }
-    const rows = await sql.unsafe(VERSION_SQL, [userId], QUERY).values() as unknown as readonly [string][];
-    return rows[0]![0];
+    const rows = await sql.unsafe(VERSIONS_SQL, [textArray(userIds)], QUERY).values() as unknown as readonly [string, string][];
+    return new Map(rows);
   }
   async function items(userId: string, format: ListingItemFormat): Promise<VersionedItems> {
     repairUnprepared();
@@ -227,9 +235,11 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
   const connections = typeof sql.options?.max === "number" && sql.options.max > 0 ? sql.options.max : DEFAULT_POOL;
   const events = new RepositoryEvents();
   const breaker = new Breaker({ maxRunning: maxRunning ?? 2 * connections, maxWaiting: maxWaiting ?? 10 * connections, events });
+  // Version lookups go in batches, two at most with the server: one round trip for many requests.
+  const batcher = new VersionBatcher((userIds, signal) => breaker.run(signal, () => versions(userIds)), 2, () => !breaker.up);
   return {
     listForUser: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => list(userId)),
-    listingVersion: (userId: string, options?: ListOptions) => breaker.run(options?.signal, () => version(userId)),
+    listingVersion: (userId: string, options?: ListOptions) => batcher.lookup(userId, options?.signal),
     listItems: (userId: string, format: ListingItemFormat, options?: ListOptions) =>
       breaker.run(options?.signal, () => items(userId, format)),
     watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),

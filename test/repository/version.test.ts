@@ -10,6 +10,7 @@ import t, { type Test } from "tap";
 import { listingItemFormat, systemSuccessJson, systemSuccessJsonOfItems, uptimerSuccessJson, uptimerSuccessJsonOfItems } from "../../lib/envelope/mod.ts";
 import { DEMO_EMPTY_USER, DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
 import { guardedRepository, schemaFirst } from "../../lib/app/_database.ts";
+import { VersionBatcher } from "../../lib/repository/_version_batch.ts";
 import { replicatedRepository } from "../../lib/repository/replicas.ts";
 import type { WorkspaceRepository } from "../../lib/repository/repository.ts";
 import { applySchema } from "../../lib/repository/schema.ts";
@@ -264,4 +265,66 @@ t.test("guardedRepository and schemaFirst keep the version reads, schemaFirst af
   const plain: WorkspaceRepository = { listForUser: () => Promise.resolve([]) };
   t.equal(guardedRepository(plain, (task) => task()).listingVersion, undefined, "none where there were none");
   t.equal(schemaFirst(plain, () => Promise.resolve()).listItems, undefined);
+});
+
+t.test("version lookups asked together come back right, whatever the user ids", async (t) => {
+  for (const driver of drivers) {
+    await reset(driver);
+    const repository = driver.repository();
+    const odd = ["", " ", "a,b", "{x}", 'quo"te', "back\\slash", "NULL", "ünï 😀", "tab\tbed", ...USERS];
+    await driver.run(`INSERT INTO workspace_members (user_id, workspace_id, role)
+      SELECT u, (SELECT id FROM workspaces WHERE biz_id = 'ws_123456'), 'member'
+      FROM unnest(ARRAY['a,b', 'quo"te', 'back\\slash', 'ünï 😀']) AS u`);
+    const alone: string[] = [];
+    for (const user of odd) alone.push(await repository.listingVersion!(user));
+    const together = await Promise.all(Array.from({ length: 10 }, () => odd.map((user) => repository.listingVersion!(user))).flat());
+    t.strictSame(together, Array.from({ length: 10 }, () => alone).flat(), `${driver.name}: ${together.length} lookups at once, each its own user's`);
+    t.ok(versionCount(alone[2]!) > 0 && versionCount(alone[0]!) === 0, `${driver.name}: the odd ids are real users`);
+  }
+});
+
+t.test("VersionBatcher: one batch at a time carries every lookup that waited; an aborted wait leaves it", async (t) => {
+  const sent: string[][] = [];
+  let release: () => void = () => {};
+  const batcher = new VersionBatcher((users) => {
+    sent.push([...users]);
+    return new Promise((resolve) => (release = () => resolve(new Map(users.map((user) => [user, `v-${user}`])))));
+  }, 1);
+  const first = batcher.lookup("a", undefined);
+  const controller = new AbortController();
+  const waiting = [batcher.lookup("b", undefined), batcher.lookup("c", controller.signal), batcher.lookup("b", undefined)];
+  controller.abort(new Error("gave up"));
+  await t.rejects(waiting[1]!, { message: "gave up" }, "aborted while waiting");
+  release();
+  t.equal(await first, "v-a");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  release();
+  t.strictSame(await Promise.all([waiting[0], waiting[2]]), ["v-b", "v-b"]);
+  t.strictSame(sent, [["a"], ["b"]], "the second batch: every lookup that waited, each user once");
+  await t.rejects(batcher.lookup("d", controller.signal), { message: "gave up" }, "an aborted signal: refused at once");
+  const failing = new VersionBatcher(() => Promise.reject(new Error("down")), 2);
+  await t.rejects(Promise.all([failing.lookup("x", undefined), failing.lookup("y", undefined)]), { message: "down" });
+  const missing = new VersionBatcher(() => Promise.resolve(new Map()), 2);
+  await t.rejects(missing.lookup("x", undefined), /no row/);
+  const throwing = new VersionBatcher(() => {
+    throw new Error("sync");
+  }, 2);
+  await t.rejects(throwing.lookup("x", undefined), { message: "sync" });
+
+  // A batch that never answers gives its place up at its deadline; with bypass on, each lookup goes alone at once.
+  let down = false;
+  const hung: string[][] = [];
+  const hanging = new VersionBatcher((users) => {
+    hung.push([...users]);
+    return down ? Promise.reject(new Error("refused")) : new Promise(() => {});
+  }, 1, () => down);
+  const deadline = new AbortController();
+  void hanging.lookup("p", deadline.signal).catch(() => {});
+  const next = hanging.lookup("q", undefined);
+  t.strictSame(hung, [["p"]], "q waits for the hung batch's place");
+  deadline.abort(new DOMException("late", "TimeoutError"));
+  t.strictSame(hung, [["p"], ["q"]], "sent once the hung batch's deadline passed");
+  down = true;
+  await t.rejects(hanging.lookup("r", undefined), { message: "refused" }, "bypassed: refused at once, though a batch is out");
+  void next;
 });
