@@ -8,7 +8,7 @@
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import postgres from "postgres";
 import { combineKeySets, jwksKeys, KeyError, type KeySet, pemKeys, type RemoteKeySet, remoteJwksKeys, secretKeys } from "../auth/mod.ts";
-import { createWorkspacesHandler, type HandlerEvent, type LogLevel, type WorkspacesHandler } from "../handler/mod.ts";
+import { createWorkspacesHandler, type HandlerEndpoint, type HandlerEvent, type LogLevel, type WorkspacesHandler } from "../handler/mod.ts";
 import { createLogger, type LogEvent, stdoutIsTerminal } from "../observe/mod.ts";
 import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "../repository/mod.ts";
 import { postgresReplicaHealth } from "../repository/postgres_replicas.ts";
@@ -20,7 +20,6 @@ import { lockDataDir } from "../runtime/lock.ts";
 import { currentRuntime } from "../runtime/process.ts";
 import { ConfigError, type ConfigProblem, type ServerConfig } from "./config.ts";
 import type { DatabaseUrl } from "./database_url.ts";
-import type { StandaloneRoute } from "./routes.ts";
 
 /** A running lobby without its listener. */
 export interface StandaloneApp {
@@ -108,7 +107,7 @@ export async function createStandaloneApp(config: ServerConfig, options: Standal
   });
   // The standalone server's own endpoints, by exact path, answered by the
   // handler with a request id, an access log line and CORS.
-  const routes: Record<string, StandaloneRoute> = {
+  const routes: Record<string, HandlerEndpoint> = {
     "/openapi.json": async () => (await import("./openapi.ts")).openApiAnswer(),
   };
   const metrics = config.metrics ? await prometheusMetricsOf(remotes) : undefined;
@@ -320,7 +319,7 @@ function clientOptions(url: DatabaseUrl) {
   // One host as strings (a socket directory works only so); several as the
   // lists postgres.js's own URL parsing makes, which its types do not name.
   const single = url.hosts.length === 1;
-  const options: postgres.Options<{}> = {
+  const options: postgres.Options<Record<string, never>> = {
     host: single ? url.hosts[0] : url.hosts as unknown as string,
     port: single ? url.ports[0] : url.ports as unknown as number,
     user: url.user,

@@ -68,7 +68,7 @@ export type DatabaseUrlResult = { ok: true; url: DatabaseUrl } | { ok: false; pr
 export function parseDatabaseUrl(text: string): DatabaseUrlResult {
   const scheme = /^(postgres|postgresql):\/\//.exec(text);
   if (scheme === null) return fail("must be a postgres:// or postgresql:// URL");
-  if (/[\s\x00-\x1f\x7f]/.test(text)) return fail("must not contain spaces or control characters");
+  if (hasSpaceOrControl(text)) return fail("must not contain spaces or control characters");
   if (text.includes("#")) return fail("has a # (write it as %23 in a password)");
   const rest = text.slice(scheme[0].length);
   const pathStart = rest.search(/[/?]/);
@@ -205,6 +205,14 @@ export function parseDatabaseUrls(text: string): DatabaseUrlsResult {
 function ordinal(n: number): string {
   const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] ?? "th";
   return `${n}${suffix}`;
+}
+
+function hasSpaceOrControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f || /\s/.test(text[i]!)) return true;
+  }
+  return false;
 }
 
 function fail(problem: string): DatabaseUrlResult {

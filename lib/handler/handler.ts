@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
-import { clientHashMatches, createVerifier, extractBearer, type KeySetEventReason, type VerifierOptions } from "../auth/mod.ts";
+import { clientHashMatches, createVerifier, extractBearer, type VerifierOptions } from "../auth/mod.ts";
 import { negotiateLocale } from "../locale/mod.ts";
 import { listingItemFormat } from "../envelope/mod.ts";
 import {
@@ -82,7 +82,7 @@ export interface HandlerEvent {
   readonly dialect?: Dialect;
   /**
    * For `auth_rejected`: a token failure reason, a bearer failure or
-   * `client_hash_mismatch`. For `key_source_problem`: a {@link KeySetEventReason}.
+   * `client_hash_mismatch`. For `key_source_problem`: a `KeySetEventReason`.
    * For `database_down`: what showed it, a driver's or server's code such as
    * `ECONNREFUSED`, `CONNECT_TIMEOUT` or `57P01`, or `NO_ANSWER` (a request
    * reached its deadline with nothing heard from the database).
