@@ -14,10 +14,10 @@
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { freePort } from "./_runtimes.ts";
 
 /** One Postgres server of a set. */
 export interface Cluster {
@@ -96,18 +96,6 @@ export function scaleOutUnsupported(options: { bouncer?: boolean } = {}): string
   if ((options.bouncer ?? true) && pgbouncerPath() === undefined) return "pgbouncer is not installed (apt-get install pgbouncer)";
   if (process.getuid?.() === 0 && spawnSync("id", ["-u", "postgres"]).status !== 0) return "running as root, and there is no postgres user to run the servers as";
   return undefined;
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
 }
 
 // As root, servers run as postgres; the uid and gid that own their files.

@@ -18,7 +18,8 @@ import { postgresRepository } from "../../lib/repository/postgres.ts";
 import { replicatedRepository } from "../../lib/repository/replicas.ts";
 import type { WorkspaceRepository } from "../../lib/repository/repository.ts";
 import { applySchema } from "../../lib/repository/schema.ts";
-import { freePort, type ScaleOutSet, scaleOutUnsupported, startScaleOutSet } from "../_clusters.ts";
+import { type ScaleOutSet, scaleOutUnsupported, startScaleOutSet } from "../_clusters.ts";
+import { freePort } from "../_runtimes.ts";
 import { signToken } from "../_tokens.ts";
 import { DEMO_USERS, DEVELOPMENT, EXPECTED, EXTRA_SQL, EXTRA_USERS, FIELDS, RESET_SQL } from "../repository/fixtures/expected.ts";
 
