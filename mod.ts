@@ -31,45 +31,31 @@ import { runAsProgram, standaloneEntry } from "./lib/app/main.ts";
 export {
   type CorsOptions,
   createWorkspacesHandler,
-  type DatabaseReadiness,
   type Dialect,
   type FetchHandler,
   type HandlerEndpoint,
   type HandlerEvent,
-  HANDLER_EVENT_LEVELS,
   type HandlerMetrics,
   type HealthOptions,
-  LOG_LEVELS,
+  type ListingCacheOptions,
   type LogLevel,
   type PlainRequest,
   type PlainResponse,
-  type Readiness,
-  type RepositoryErrorKind,
   type WorkspacesHandler,
   type WorkspacesHandlerOptions,
 } from "./lib/handler/mod.ts";
-export {
-  createLogger,
-  type LogEvent,
-  type LogFormat,
-  type Logger,
-  type LoggerOptions,
-  type PrometheusMetrics,
-  prometheusMetrics,
-  type PrometheusMetricsOptions,
-} from "./lib/observe/mod.ts";
+export { createLogger, type LoggerOptions, prometheusMetrics, type PrometheusMetricsOptions } from "./lib/observe/mod.ts";
 export {
   type ClaimCheck,
   combineKeySets,
   type JwkOptions,
   jwksKeys,
-  type JwtAlgorithm,
+  KeyError,
   type KeySet,
   type PemKeysOptions,
   pemKeys,
   type RemoteJwksOptions,
   remoteJwksKeys,
-  type RemoteKeySet,
   secretKeys,
   type SecretKeysOptions,
   staticKeys,
@@ -79,31 +65,21 @@ export {
 } from "./lib/auth/mod.ts";
 export {
   applySchema,
-  describeReplicaEvent,
+  type ListOptions,
   pgliteRepository,
-  type PostgresReplicatedOptions,
   postgresReplicaHealth,
+  type PostgresReplicatedOptions,
   postgresReplicatedRepository,
   postgresRepository,
   type PostgresRepositoryOptions,
-  type ReadReplica,
-  type ReplicaEvent,
-  type ReplicaHealth,
-  type ReplicaSkipReason,
-  type ReplicaStatus,
-  type ReplicatedRepository,
   replicatedRepository,
   type ReplicatedRepositoryOptions,
   RepositoryUnavailableError,
+  type VersionedItems,
   type WorkspaceMembership,
   type WorkspaceRepository,
-  type WorkspaceRole,
 } from "./lib/repository/mod.ts";
 export { toNodeListener } from "./lib/runtime/mod.ts";
-// Listing versions: the handler's cache bounds, and what a repository of one's own implements for ETags and the cache.
-export type { ListingCacheOptions } from "./lib/handler/mod.ts";
-export type { ListingItemFormat, ListOptions, VersionedItems } from "./lib/repository/mod.ts";
-export { formatListingItem } from "./lib/envelope/mod.ts";
 
 /** The standalone server for `deno serve -A mod.ts` and `bun run mod.ts`, configured from the environment on first use. */
 export default standaloneEntry;
