@@ -249,6 +249,8 @@ export async function runPeerBench(options: PeerBenchOptions): Promise<PeerBench
   const steadyRun = async (entry: "mod.ts" | "bench/peer-server.ts", label: string): Promise<SteadyRun> => {
     const server = await start("node", entry);
     try {
+      // Warmed first, so that the first window is at speed and the last measures what time did to it.
+      await warm(server);
       const windows: LoadRun[] = [];
       for (let w = 0; w < 6; w++) windows.push(await measure(server, `${label}, window ${w + 1}`, { seconds: windowSeconds }));
       return { windows };
@@ -479,7 +481,8 @@ export function renderPeerReport(result: PeerBenchResult): string {
     push(
       "### Steady throughput (Node, one long-lived server each)",
       "",
-      `The side-by-side load for ${st.windowSeconds * 6} s without a restart, in windows of ${st.windowSeconds} s.`,
+      `The side-by-side load for ${st.windowSeconds * 6} s without a restart (after a 2 s warm-up), in windows of ${st.windowSeconds} s; ` +
+        "the peer's client is postgres.js with its defaults, whose pool queues grow by a slot per query (`bench/postgres-queue.md`).",
       "",
       ...table(["", ...st.lobby.windows.map((_, i) => `window ${i + 1} req/s`), "last / first", "RSS MB first → last"], [
         ["lobby", ...st.lobby.windows.map((w) => kilo(w.rps)), `**${fmt(share(st.lobby), 2)}×**`, `${fmt(st.lobby.windows[0]!.rssMb)} → ${fmt(st.lobby.windows.at(-1)!.rssMb)}`],

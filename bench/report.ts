@@ -15,6 +15,8 @@ import type { StageResult } from "./handler-stages.ts";
 import { type ProfileResult, renderProfiles } from "./profile.ts";
 import { type QueryBenchResults, renderLatencySvg } from "./query-report.ts";
 import { renderScaleOutReport, type ScaleOutResult } from "./scale-out.ts";
+import { type PeerBenchResult, renderPeerReport } from "./peer.ts";
+import { renderShapeReport, type ShapeBenchResult } from "./shape.ts";
 import { describeObserveRun, type ObserveBenchResult, type ObserveRow, renderObserveSection } from "./observe.ts";
 import { isMain, log, readJson, ROOT, writeOutput } from "./_harness/context.ts";
 import type { LoadRun, Series } from "./_harness/load.ts";
@@ -40,6 +42,8 @@ export interface BenchResults {
   profiles?: readonly ProfileResult[];
   auth?: { readonly results: string | undefined; readonly report: string | undefined };
   scaleOut?: ScaleOutResult;
+  peer?: PeerBenchResult;
+  shape?: ShapeBenchResult;
 }
 
 const TARGETS = {
@@ -283,6 +287,8 @@ export function renderReport(results: BenchResults): string {
   if (results.profiles !== undefined) push(renderProfiles(results.profiles));
 
   if (results.scaleOut !== undefined) push(renderScaleOutReport(results.scaleOut));
+  if (results.peer !== undefined) push(renderPeerReport(results.peer));
+  if (results.shape !== undefined) push(renderShapeReport(results.shape));
   push("## The listing query", "");
   if (results.query?.markdown) push(results.query.markdown.trim(), "");
   else push(`Not measured in this run: ${results.query?.skipped ?? "skipped"}.`, "");
@@ -356,6 +362,11 @@ if (isMain(import.meta, "report")) {
     // The scale-out part measured alone (node .bench/scale-out.js) writes its own file.
     const scaleOut = newest(/-scale-out\.json$/);
     if (results.scaleOut === undefined && scaleOut !== undefined) results.scaleOut = readJson<ScaleOutResult>(scaleOut);
+    // So do the peer and shape parts (npm run bench:peer, npm run bench:shape).
+    const peer = newest(/-peer\.json$/);
+    if (results.peer === undefined && peer !== undefined) results.peer = readJson<PeerBenchResult>(peer);
+    const shape = newest(/-shape\.json$/);
+    if (results.shape === undefined && shape !== undefined) results.shape = readJson<ShapeBenchResult>(shape);
     log(`re-rendered ${writeOutput("bench/REPORT.md", renderReport(results))} and ${writeOutput("bench/results/rps-by-runtime.svg", renderRpsSvg(results))} from ${file}`);
   }
   const query = newest(/-query\.json$/);

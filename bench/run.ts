@@ -10,6 +10,11 @@
  * 6. CPU profiles of the Node server under load (`bench/profile.ts`);
  * 7. the standalone server direct, through PgBouncer and with reads on a
  *    replica, on clusters of its own (`bench/scale-out.ts`);
+ * 8. lobby against the plain implementation (Hono, hono/jwt, postgres.js,
+ *    the join) on Node and Bun, 304s, 5,000 memberships, listings changing
+ *    under load, 60 s steady (`bench/peer.ts`);
+ * 9. the listing read as rows, as formatted columns or as each item's JSON
+ *    (`bench/shape.ts`);
  *
  * then writes `bench/results/<YYYY-MM-DD>.json` and regenerates
  * `bench/REPORT.md` and `bench/results/rps-by-runtime.svg`
@@ -18,7 +23,7 @@
  * Environment: `DATABASE_URL` (default the `npm run bench:seed` database),
  * `BENCH_SECONDS` (per run, default 5), `BENCH_ROUNDS` (default 3),
  * `BENCH_RUNTIMES` (default `node,deno,bun`), `BENCH_SKIP` (comma-separated
- * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`, `scale-out`),
+ * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`, `scale-out`, `peer`, `shape`),
  * `BENCH_LOAD=autocannon` (use autocannon even when wrk is installed),
  * `BENCH_SCALE` (calls per round of the stage costs, default 1),
  * `BENCH_LAUNCHES` (start-ups per configuration, default 5).
@@ -38,6 +43,8 @@ import type { StageResult } from "./handler-stages.ts";
 import { runProfiles } from "./profile.ts";
 import { runQueryBench, writeQueryResults } from "./query.ts";
 import { runScaleOutBench } from "./scale-out.ts";
+import { runPeerBench } from "./peer.ts";
+import { runShapeBench } from "./shape.ts";
 import { renderQueryReport } from "./query-report.ts";
 import { type BenchResults, renderReport, renderRpsSvg } from "./report.ts";
 
@@ -114,6 +121,16 @@ if (!skip.has("scale-out")) {
   log("scale-out: direct, through PgBouncer, reads on a replica (bench/scale-out.ts)");
   results.scaleOut = await runScaleOutBench({ seconds, rounds, log });
   if (results.scaleOut.skipped) log(`  skipped: ${results.scaleOut.skipped}`);
+}
+if (!skip.has("peer")) {
+  log("lobby against the plain implementation (bench/peer.ts)");
+  results.peer = await runPeerBench({ databaseUrl: url, seconds, rounds, runtimes: runtimes.filter((runtime) => runtime !== "deno"), log });
+  if (results.peer.skipped) log(`  skipped: ${results.peer.skipped.join("; ")}`);
+}
+if (!skip.has("shape")) {
+  log("rows shaped by Postgres (bench/shape.ts)");
+  results.shape = await runShapeBench({ databaseUrl: url, log });
+  if (results.shape.skipped) log(`  skipped: ${results.shape.skipped}`);
 }
 results.finishedAt = new Date().toISOString();
 results.loadAverageAtEnd = loadAverage();
