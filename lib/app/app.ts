@@ -14,7 +14,7 @@ import { postgresRepository, pgliteRepository, type WorkspaceRepository } from "
 import { postgresReplicaHealth } from "../repository/postgres_replicas.ts";
 import { describeReplicaEvent, type ReadReplica, type ReplicaEvent, replicatedRepository } from "../repository/replicas.ts";
 import { guardedRepository, poolerGuard, type PoolerSign, schemaFirst } from "./_database.ts";
-import { DEMO_USER } from "../repository/demo.ts";
+import { DEMO_EMPTY_USER, DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER } from "../repository/demo.ts";
 import { openEmbeddedDatabase } from "../repository/embedded.ts";
 import { lockDataDir } from "../runtime/lock.ts";
 import { currentRuntime } from "../runtime/process.ts";
@@ -29,8 +29,19 @@ export interface StandaloneApp {
   readonly database: "postgres" | "embedded";
   /** Where the data is, safe to print: the redacted URL, or the data directory. */
   readonly databaseLabel: string;
-  /** Set in demo mode: a demo user and a token for it. */
-  readonly demo: { readonly userId: string; readonly token: string; readonly expiresAt: number } | undefined;
+  /**
+   * Set in demo mode: the main demo user and a token for it, and a token for
+   * each of the other demo users (`others`: the system example's user, the
+   * uptimer example's user, a user with no workspaces).
+   */
+  readonly demo:
+    | {
+      readonly userId: string;
+      readonly token: string;
+      readonly expiresAt: number;
+      readonly others: readonly { readonly userId: string; readonly token: string }[];
+    }
+    | undefined;
   /**
    * The server's log: the handler's events and the server's own
    * (`server_ready`, `server_stopping`…), as `LOG_FORMAT` and `LOG_LEVEL`
@@ -370,10 +381,16 @@ async function demoToken(config: ServerConfig, secret: string, now: () => number
   const issuedAt = Math.floor(now() / 1000);
   // The demo token passes every configured check, JWT_MAX_AGE and JWT_TYPE included.
   const expiresAt = issuedAt + Math.min(DEMO_TOKEN_SECONDS, config.maxAgeSeconds ?? DEMO_TOKEN_SECONDS);
-  const claims: Record<string, unknown> = { [config.subjectClaim]: DEMO_USER, iat: issuedAt, exp: expiresAt };
-  if (config.issuer !== undefined) claims.iss = config.issuer[0];
-  if (config.audience !== undefined) claims.aud = config.audience[0];
-  return { userId: DEMO_USER, token: await signHs256(secret, claims, config.type ?? "JWT"), expiresAt };
+  const tokenFor = (userId: string): Promise<string> => {
+    const claims: Record<string, unknown> = { [config.subjectClaim]: userId, iat: issuedAt, exp: expiresAt };
+    if (config.issuer !== undefined) claims.iss = config.issuer[0];
+    if (config.audience !== undefined) claims.aud = config.audience[0];
+    return signHs256(secret, claims, config.type ?? "JWT");
+  };
+  const others = await Promise.all(
+    [DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_EMPTY_USER].map(async (userId) => ({ userId, token: await tokenFor(userId) })),
+  );
+  return { userId: DEMO_USER, token: await tokenFor(DEMO_USER), expiresAt, others };
 }
 
 async function signHs256(secret: string, claims: Record<string, unknown>, typ: string): Promise<string> {

@@ -366,6 +366,11 @@ function printBanner(app: StandaloneApp, host: string, port: number, startMs: nu
       "",
       `  curl -H "Authorization: Bearer $TOKEN" ${base}/web/v1/system/workspaces/mine`,
       `  curl -H "Authorization: Bearer $TOKEN" -H "Accept-Language: ja" ${base}/api/v1/workspaces`,
+      "",
+      "Tokens for the other demo users (the system API's example pair, the uptimer",
+      "API's example pair, and a user with no workspaces):",
+      "",
+      ...app.demo.others.map(({ userId, token }) => `  ${userId}: ${token}`),
       bar,
     ].join("\n"),
   );

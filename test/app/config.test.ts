@@ -380,6 +380,13 @@ t.test("createStandaloneApp makes a demo token only when no key source is config
   });
   t.teardown(() => app.close());
   t.equal(app.demo?.userId, "demo-user");
+  t.strictSame(app.demo?.others.map((other) => other.userId), ["demo-system-user", "demo-uptimer-user", "demo-empty-user"], "a token for every demo user");
+  for (const other of app.demo?.others ?? []) {
+    const claims = JSON.parse(atob(other.token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
+    t.equal(claims.sub, other.userId);
+    const answer = await app.handler(new Request("http://lobby.test/api/v1/workspaces", { headers: { authorization: `Bearer ${other.token}` } }));
+    t.equal(answer.status, 200, `${other.userId}'s token is accepted`);
+  }
   t.equal(app.demo?.expiresAt, NOW_S + 600, "within JWT_MAX_AGE");
   const header = JSON.parse(atob(app.demo!.token.split(".")[0]!));
   t.strictSame(header, { alg: "HS256", typ: "at+jwt" }, "and with the pinned typ");
