@@ -269,8 +269,9 @@ function server(config: ServerConfig, log: (event: LogEvent) => void): Store {
   };
   const main = connect(url, "DATABASE_URL");
   const migrationUrl = config.migrationUrl;
-  let primary = guardedRepository(postgresRepository(main.sql, { applySchema: migrationUrl === undefined }), main.guard);
-  if (migrationUrl !== undefined) {
+  // LOBBY_MIGRATE=0: the schema is `lobby migrate`'s, and serving needs no right to create anything.
+  let primary = guardedRepository(postgresRepository(main.sql, { applySchema: config.migrate && migrationUrl === undefined }), main.guard);
+  if (config.migrate && migrationUrl !== undefined) {
     // One session, no statement timeout (the first run rebuilds the read
     // model), closed when idle: the migration runs once per start.
     const migration = postgres({ ...clientOptions(migrationUrl), max: 1, idle_timeout: 5, connection: { application_name: migrationUrl.applicationName ?? "lobby migrate" } });

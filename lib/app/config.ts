@@ -83,6 +83,8 @@ export interface ServerConfig {
   readonly readUrls: readonly DatabaseUrl[] | undefined;
   /** `DATABASE_READ_MAX_LAG`: the most a replica may lag behind to take reads, in seconds (default 5). */
   readonly readMaxLagSeconds: number;
+  /** `LOBBY_MIGRATE`: apply lobby's schema when serving (`1`, the default) or leave it to `lobby migrate` (`0`). */
+  readonly migrate: boolean;
   /** `LISTING_CACHE_ENTRIES`: how many encoded listings the handler keeps (default 10000; 0 turns the cache off). */
   readonly listingCacheEntries: number;
   /**
@@ -245,6 +247,7 @@ const ENVIRONMENT = v.object({
   DATABASE_MIGRATION_URL: v.optional(databaseUrl),
   DATABASE_READ_URL: v.optional(databaseUrls),
   DATABASE_READ_MAX_LAG: v.optional(lagSeconds, "5"),
+  LOBBY_MIGRATE: v.optional(v.picklist(["0", "1"], "must be 0 or 1"), "1"),
   LISTING_CACHE_ENTRIES: v.optional(integer(0, 1000000), "10000"),
   LISTING_CACHE_BYTES: v.optional(size, "33554432"),
 });
@@ -344,6 +347,7 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     migrationUrl: e.DATABASE_MIGRATION_URL,
     readUrls: e.DATABASE_READ_URL,
     readMaxLagSeconds: e.DATABASE_READ_MAX_LAG,
+    migrate: e.LOBBY_MIGRATE === "1",
     listingCacheEntries: e.LISTING_CACHE_ENTRIES,
     listingCacheBytes: e.LISTING_CACHE_BYTES,
   };

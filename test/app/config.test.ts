@@ -48,6 +48,7 @@ t.test("configFromEnvironment: defaults with an empty environment", async (t) =>
     migrationUrl: undefined,
     readUrls: undefined,
     readMaxLagSeconds: 5,
+    migrate: true,
     listingCacheEntries: 10000,
     listingCacheBytes: 33554432,
   });
@@ -87,6 +88,7 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     DATABASE_MIGRATION_URL: "postgresql://u:p@db-primary:5432/app",
     DATABASE_READ_URL: "postgresql://u:p@db-replica:5432/app",
     DATABASE_READ_MAX_LAG: "2.5",
+    LOBBY_MIGRATE: "0",
     LISTING_CACHE_ENTRIES: "500",
     LISTING_CACHE_BYTES: "1048576",
     UNRELATED: "ignored",
@@ -128,6 +130,7 @@ t.test("configFromEnvironment: reads every variable", async (t) => {
     migrationUrl: "(checked above)",
     readUrls: "(checked above)",
     readMaxLagSeconds: 2.5,
+    migrate: false,
     listingCacheEntries: 500,
     listingCacheBytes: 1048576,
   });
@@ -140,6 +143,24 @@ t.test("configFromEnvironment: an empty variable is a mistake, never unset", asy
     "DATABASE_URL is empty: unset it, or give it a value",
     "JWT_SECRET is empty: unset it, or give it a value",
   ]);
+});
+
+t.test("LOBBY_MIGRATE=0: serving applies no schema, so it needs no right to create anything", async (t) => {
+  t.throws(() => configFromEnvironment({ LOBBY_MIGRATE: "off" }), /LOBBY_MIGRATE must be 0 or 1/);
+  // A server on a database without lobby's schema: with migrations off it must not create it.
+  const { testDatabase } = await import("../_postgres.ts");
+  const db = await testDatabase(t);
+  if (db === undefined) return;
+  const app = await createStandaloneApp(configFromEnvironment({ DATABASE_URL: db.url, JWT_SECRET: "x".repeat(32), LOBBY_MIGRATE: "0" }), {
+    now: Date.now,
+    log: () => {},
+  });
+  t.teardown(() => app.close());
+  const token = await signToken({ secret: "x".repeat(32), payload: { sub: "u", exp: NOW_S + 300 } });
+  const response = await app.handler(new Request("http://lobby.test/api/v1/workspaces", { headers: { authorization: `Bearer ${token}` } }));
+  t.equal(response.status, 500, "no schema, and none created: an error, not a migration");
+  const tables = await db.sql`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'lobby_listing'`;
+  t.equal(tables[0]!.n, 0, "lobby_listing was not created");
 });
 
 t.test("configFromEnvironment: HMAC secrets of fewer than 32 bytes are refused", async (t) => {
