@@ -41,6 +41,7 @@ export {
   type LogLevel,
   type PlainRequest,
   type PlainResponse,
+  type Readiness,
   type WorkspacesHandler,
   type WorkspacesHandlerOptions,
 } from "./lib/handler/mod.ts";
