@@ -138,10 +138,86 @@ function chownTree(path: string, ids: { uid: number; gid: number } | undefined):
   }
 }
 
-// Sets that are still running, for the exit hook: a test killed by its
-// timeout must not leave servers behind.
+// Sets that are still running, for the exit and signal hooks: a test
+// stopped by its timeout must not leave servers behind.
 const live = new Set<ScaleOutSet>();
 let hooked = false;
+
+const PREFIX = "lobby-scale-out-";
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+// Stops the sets still running once the process is told to end, then
+// raises the signal again without this listener: the process ends as it
+// would have (or as another listener, such as tap's, decides).
+function onSignal(signal: NodeJS.Signals): void {
+  for (const open of live) open.stop();
+  for (const each of SIGNALS) process.removeListener(each, onSignal);
+  hooked = false;
+  process.kill(process.pid, signal);
+}
+
+let exitHooked = false;
+
+function hook(): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once("exit", () => {
+      for (const open of live) open.stop();
+    });
+  }
+  if (hooked) return;
+  hooked = true;
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+}
+
+// Whether a process with this id runs (a zombie does not).
+function alive(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "")[0] !== "Z";
+  } catch {
+    // No /proc: ask the kernel.
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+/**
+ * Stops and removes the sets of processes that ended without stopping them
+ * (killed outright, so that neither hook ran): their servers by the ids in
+ * their own pid files, nothing else.
+ */
+function reapOrphans(bin: string): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const root = join(tmpdir(), name);
+    const ownerFile = join(root, "owner.pid");
+    if (!existsSync(ownerFile) || alive(Number(readFileSync(ownerFile, "utf8")))) continue;
+    const bouncerPid = join(root, "pgbouncer.pid");
+    if (existsSync(bouncerPid)) {
+      const pid = Number(readFileSync(bouncerPid, "utf8").trim());
+      try {
+        if (pid > 0) process.kill(pid, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    }
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      const dataDir = join(root, entry.name);
+      if (!entry.isDirectory() || !existsSync(join(dataDir, "postmaster.pid"))) continue;
+      try {
+        run(`${bin}/pg_ctl`, ["-D", dataDir, "-m", "immediate", "-w", "-t", "30", "stop"], 60_000);
+      } catch {
+        // Not running after all.
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 /**
  * Makes and starts a set: `initdb` for the primary (trust authentication on
@@ -156,7 +232,9 @@ export async function startScaleOutSet(options: ScaleOutOptions = {}): Promise<S
   const bin = postgresBin()!;
   const database = options.database ?? "lobby";
   const ids = owner();
-  const root = mkdtempSync(join(tmpdir(), "lobby-scale-out-"));
+  reapOrphans(bin);
+  const root = mkdtempSync(join(tmpdir(), PREFIX));
+  writeFileSync(join(root, "owner.pid"), String(process.pid));
   chownTree(root, ids);
   const clusters: Cluster[] = [];
   let bouncerPid: number | undefined;
@@ -192,12 +270,7 @@ export async function startScaleOutSet(options: ScaleOutOptions = {}): Promise<S
     },
   };
   live.add(set);
-  if (!hooked) {
-    hooked = true;
-    process.once("exit", () => {
-      for (const open of live) open.stop();
-    });
-  }
+  hook();
   try {
     const settings = [
       "listen_addresses = '127.0.0.1'",
