@@ -315,6 +315,18 @@ const OUTSIDE_NOT_FOUND: PlainResponse = {
  * Options are checked once, here; every request then gets an answer in its
  * dialect's envelope, whatever it holds. The handler never throws.
  *
+ * With a repository that has listing versions (`listingVersion` and
+ * `listItems`, as lobby's have), every 200 carries a weak `ETag`
+ * (`W/"…"`, from the dialect, the language, the user and the user's listing
+ * version; never from the system dialect's `timestamp`, which is why it is
+ * weak). A request whose `If-None-Match` matches it by the weak comparison
+ * (RFC 9110 §13.1.2: `W/` ignored, lists and `*` understood) gets, once
+ * authenticated and checked, a `304` with `ETag`, `Cache-Control` and
+ * `Vary` and no body, for one version lookup and no listing; `HEAD` the
+ * same. An unchanged listing is answered from the `cache` option's memory.
+ * A repository without versions gets neither: no `ETag`, and
+ * `If-None-Match` is ignored.
+ *
  * @param options The repository, auth and optional routes, realm, clock, timeout and log.
  * @returns A {@link WorkspacesHandler}: `(request: Request) => Promise<Response>`, plus `answer`.
  * @throws {TypeError} Naming the first bad option, such as `createWorkspacesHandler: options.timeoutMs must be from 1 to 600000`.
