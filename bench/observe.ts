@@ -25,7 +25,7 @@ import { alternate, benchTokens, describeRun, load, loadCommand, type LoadGenera
 import { loadAverage, type Machine, machine, toolVersion } from "./_harness/machine.ts";
 import { fmt, kilo, range, table } from "./_harness/markdown.ts";
 import { buildBundles, type Runtime, runCommand, startServer } from "./_harness/servers.ts";
-import { ratios, type Summary, summary } from "./_harness/stats.ts";
+import { percentile, ratios, type Summary, summary } from "./_harness/stats.ts";
 
 /** One runtime's three configurations. */
 export interface ObserveRow {
@@ -75,8 +75,12 @@ export const METRICS_TARGET = 0.97;
 /** The section's heading, which `npm run bench:observe` finds and replaces in the report. */
 export const OBSERVE_HEADING = "## Metrics and JSON access logs";
 
+function perRound(numerator: Series, denominator: Series): number[] {
+  return ratios(numerator.runs.map((run) => run.rps), denominator.runs.map((run) => run.rps));
+}
+
 function paired(numerator: Series, denominator: Series): Summary | undefined {
-  const each = ratios(numerator.runs.map((run) => run.rps), denominator.runs.map((run) => run.rps));
+  const each = perRound(numerator, denominator);
   return each.length === 0 ? undefined : summary(each);
 }
 
@@ -84,13 +88,20 @@ function ratioCell(r: Summary | undefined): string {
   return r === undefined ? "–" : `**${fmt(r.median, 3)}×** (${fmt(r.min, 3)}–${fmt(r.max, 3)})`;
 }
 
-// A 3 % difference cannot be read from rounds that differ among themselves by more than a tenth.
-function verdict(ratio: Summary): string {
-  if (ratio.max - ratio.min > 0.1) {
-    return `${fmt(ratio.median, 3)}×, **inconclusive**: the per-round ratios range from ${fmt(ratio.min, 3)} to ${fmt(ratio.max, 3)}, ` +
-      "far wider than the 3 % to be read (see the load average); run `npm run bench:observe` on a quiet machine.";
+// A 3 % difference cannot be read from rounds whose middle half differs by
+// more than a tenth; one odd round at either end does not make a run
+// unreadable.
+function verdict(each: readonly number[]): string {
+  const ratio = summary(each);
+  const sorted = [...each].sort((a, b) => a - b);
+  const low = percentile(sorted, 0.25);
+  const high = percentile(sorted, 0.75);
+  const spread = `per-round ratios ${fmt(ratio.min, 3)}–${fmt(ratio.max, 3)}, middle half ${fmt(low, 3)}–${fmt(high, 3)}`;
+  if (high - low > 0.1) {
+    return `${fmt(ratio.median, 3)}×, **inconclusive**: the ${spread}, far wider than the 3 % to be read (see the load ` +
+      "average); run `npm run bench:observe` on a quiet machine.";
   }
-  return `${fmt(ratio.median, 3)}×, **${ratio.median >= METRICS_TARGET ? "met" : "not met"}**.`;
+  return `${fmt(ratio.median, 3)}× (${spread}), **${ratio.median >= METRICS_TARGET ? "met" : "not met"}**.`;
 }
 
 function cpuCell(s: Series): string {
@@ -106,7 +117,7 @@ function cpuCell(s: Series): string {
  */
 export function renderObserveSection(rows: readonly ObserveRow[], how: string, inProcess?: InProcessCost): string[] {
   const node = rows.find((row) => row.runtime === "node");
-  const metricsRatio = node === undefined ? undefined : paired(node.metrics, node.off);
+  const metricsRatio = node === undefined ? undefined : perRound(node.metrics, node.off);
   const cpuCost = (on: Series, off: Series) =>
     on.cpuUs === undefined || off.cpuUs === undefined ? "–" : `${fmt(on.cpuUs.median - off.cpuUs.median, 1)} µs (${fmt((on.cpuUs.median / off.cpuUs.median - 1) * 100, 1)} %)`;
   return [
@@ -133,7 +144,7 @@ export function renderObserveSection(rows: readonly ObserveRow[], how: string, i
     ),
     "",
     `Target: metrics cost (b) on Node at most 3 % of its throughput (b′/b ≥ ${METRICS_TARGET}): ` +
-    (metricsRatio === undefined ? "not measured." : verdict(metricsRatio)) +
+    (metricsRatio === undefined || metricsRatio.length === 0 ? "not measured." : verdict(metricsRatio)) +
     " The server's CPU per request, read from `/proc`, is steadier than requests/s on a shared machine; both move with the " +
     "machine's load (see the load average below), so compare the ratios of runs measured back to back.",
     "",
