@@ -66,6 +66,9 @@ export {
 } from "./lib/auth/mod.ts";
 export {
   applySchema,
+  type ListingPage,
+  type ListingQuery,
+  ListingQueryError,
   type ListOptions,
   pgliteRepository,
   postgresReplicaHealth,

@@ -41,6 +41,9 @@ export {
 } from "./replicas.ts";
 export {
   type ListingItemFormat,
+  type ListingPage,
+  type ListingQuery,
+  ListingQueryError,
   type ListOptions,
   type RepositoryEvent,
   RepositoryUnavailableError,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { WorkspaceMembership } from "./workspace.ts";
+import type { WorkspaceKindCode, WorkspaceMembership, WorkspaceRole, WorkspaceStatusCode } from "./workspace.ts";
 
 /**
  * Options of one {@link WorkspaceRepository.listForUser} call.
@@ -78,6 +78,91 @@ export interface VersionedItems {
   readonly version: string;
   /** Each item's JSON text, in listing order. */
   readonly items: readonly string[];
+}
+
+/**
+ * What one page of a listing asks for (see
+ * {@link WorkspaceRepository.listPage}): filters, a name prefix, a page size
+ * and where the page starts. Every field is optional; an empty query is the
+ * whole listing. Filters combine with AND; the values of one filter with
+ * OR.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ListingQuery } from "./repository.ts";
+ * const firstOwnedPage: ListingQuery = { limit: 20, roles: ["owner"], statuses: ["ACTIVE"] };
+ * assert.equal(firstOwnedPage.after, undefined);
+ * ```
+ */
+export interface ListingQuery {
+  /** At most this many items (1–500), the first in listing order after `after`; absent: all of them. */
+  readonly limit?: number;
+  /**
+   * Start after this position: a {@link ListingPage.next} the repository
+   * returned for the same user and the same filters. It comes from a
+   * client, so it is untrusted: a repository throws a
+   * {@link ListingQueryError} for one it could not have made.
+   */
+  readonly after?: string;
+  /** Only memberships with one of these roles. */
+  readonly roles?: readonly WorkspaceRole[];
+  /** Only workspaces with one of these statuses; `UNKNOWN` is any status outside the known ones. */
+  readonly statuses?: readonly (WorkspaceStatusCode | "UNKNOWN")[];
+  /** Only workspaces of one of these kinds; `UNKNOWN` is any kind outside the known ones. */
+  readonly kinds?: readonly (WorkspaceKindCode | "UNKNOWN")[];
+  /**
+   * Only workspaces whose name starts with this, compared case-insensitively
+   * (both folded to lower case, as the store folds them).
+   */
+  readonly nameStartsWith?: string;
+  /** Also count every item that matches the filters, on every page (`ListingPage.total`). */
+  readonly count?: boolean;
+}
+
+/**
+ * One page of a listing, with the listing version it was read at (see
+ * {@link WorkspaceRepository.listPage}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ListingPage } from "./repository.ts";
+ * const page: ListingPage = { version: "16384.7", items: ['{"id":"ws_1","name":"One","role":"owner","kind":"workspace"}'], next: "opaque" };
+ * assert.equal(page.total, undefined);
+ * ```
+ */
+export interface ListingPage extends VersionedItems {
+  /** Present when more items follow: the position to pass as `after` for the next page. */
+  readonly next?: string;
+  /** With `count`: how many items match the filters in all, whatever the page. */
+  readonly total?: number;
+}
+
+/**
+ * A {@link ListingQuery} the repository cannot answer: a position it did not
+ * make (`parameter` `"cursor"`), or a value out of its range. The handler
+ * answers it as a malformed request naming `parameter`; the message is for
+ * logs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ListingQueryError } from "./repository.ts";
+ * const error = new ListingQueryError("cursor", "not a position of this listing");
+ * assert.equal(error.name, "ListingQueryError");
+ * assert.equal(error.parameter, "cursor");
+ * ```
+ */
+export class ListingQueryError extends RangeError {
+  /** The query parameter at fault, such as `cursor`. */
+  readonly parameter: string;
+  /** Names the parameter at fault; `message` says what is wrong with it. */
+  constructor(parameter: string, message: string) {
+    super(message);
+    this.name = "ListingQueryError";
+    this.parameter = parameter;
+  }
 }
 
 /**
@@ -164,6 +249,16 @@ export interface WorkspaceRepository {
    * the version in the same statement. Rejects as `listForUser` does.
    */
   listItems?(userId: string, format: ListingItemFormat, options?: ListOptions): Promise<VersionedItems>;
+  /**
+   * Optional, with {@link listingVersion}: one page of the listing, filtered,
+   * as {@link listItems} reads the whole one: each item's JSON text in
+   * `format`, in listing order, with the version they are the listing of,
+   * read as of one moment. Without it, the handler refuses every query
+   * parameter, so that no client believes it filtered. Rejects as
+   * `listForUser` does, and with a {@link ListingQueryError} for a query it
+   * cannot answer.
+   */
+  listPage?(userId: string, format: ListingItemFormat, query: ListingQuery, options?: ListOptions): Promise<ListingPage>;
   /**
    * Optional: calls `listener` with each {@link RepositoryEvent}. A
    * repository that has it reports its own failures there, so the handler
