@@ -11,7 +11,7 @@ import { catalogue, type Locale } from "../locale/mod.ts";
 import { kindCode, type ListingItemFormat, statusCode, WORKSPACE_KIND, WORKSPACE_STATUS, type WorkspaceMembership } from "../repository/mod.ts";
 import { formatSystemTime } from "./format_system_time.ts";
 import { SYSTEM_API_VERSION, systemSuccess } from "./system.ts";
-import { uptimerSuccess } from "./uptimer.ts";
+import { uptimerSuccess, type UptimerMeta } from "./uptimer.ts";
 
 /**
  * `JSON.stringify(systemSuccess(rows, locale, nowMs))`, written directly.
@@ -255,9 +255,11 @@ export function systemSuccessJsonOfItems(items: string, locale: Locale, nowMs: n
 
 /**
  * The uptimer dialect's 200 body around items already written, joined
- * with commas: the same text `uptimerSuccessJson` writes for their rows.
+ * with commas: the same text `uptimerSuccessJson` writes for their rows,
+ * with `meta` for a page or a count.
  *
  * @param items The items' JSON texts joined with `,`.
+ * @param meta The `meta` of a page or a count; `null` when absent.
  * @returns The body as JSON text.
  *
  * @example
@@ -265,8 +267,20 @@ export function systemSuccessJsonOfItems(items: string, locale: Locale, nowMs: n
  * import assert from "node:assert/strict";
  * import { uptimerSuccessJsonOfItems } from "./_json.ts";
  * assert.equal(uptimerSuccessJsonOfItems(""), '{"result":[],"error":null,"meta":null}');
+ * assert.equal(
+ *   uptimerSuccessJsonOfItems("", { next_cursor: null, has_more: false }),
+ *   '{"result":[],"error":null,"meta":{"next_cursor":null,"has_more":false}}',
+ * );
  * ```
  */
-export function uptimerSuccessJsonOfItems(items: string): string {
-  return `{"result":[${items}],"error":null,"meta":null}`;
+export function uptimerSuccessJsonOfItems(items: string, meta?: UptimerMeta): string {
+  return `{"result":[${items}],"error":null,"meta":${meta === undefined ? "null" : metaJson(meta)}}`;
+}
+
+/** `meta` as JSON text, its fields always in the order the README gives. */
+function metaJson(meta: UptimerMeta): string {
+  const fields: string[] = [];
+  if (meta.has_more !== undefined) fields.push(`"next_cursor":${meta.next_cursor == null ? "null" : string(meta.next_cursor)}`, `"has_more":${meta.has_more}`);
+  if (meta.total_count !== undefined) fields.push(`"total_count":${JSON.stringify(meta.total_count)}`);
+  return `{${fields.join(",")}}`;
 }

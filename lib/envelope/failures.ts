@@ -94,3 +94,60 @@ export type FailureName = keyof typeof FAILURES;
  * ```
  */
 export type SystemCode = "2000" | FailureSpec["system"];
+
+/**
+ * The query parameters the listing takes (all optional, each at most
+ * once): the names a {@link ParameterFault} can carry, so that a message
+ * names a parameter from this list and never one a client made up.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LISTING_PARAMETERS } from "./failures.ts";
+ * assert.ok(LISTING_PARAMETERS.includes("limit"));
+ * assert.equal(LISTING_PARAMETERS.length, 7);
+ * ```
+ */
+export const LISTING_PARAMETERS: readonly ["limit", "cursor", "role", "status", "kind", "q", "count"] = [
+  "limit",
+  "cursor",
+  "role",
+  "status",
+  "kind",
+  "q",
+  "count",
+] as const;
+
+/**
+ * One of {@link LISTING_PARAMETERS}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LISTING_PARAMETERS, type ListingParameter } from "./failures.ts";
+ * const name: ListingParameter = "cursor";
+ * assert.ok(LISTING_PARAMETERS.includes(name));
+ * ```
+ */
+export type ListingParameter = (typeof LISTING_PARAMETERS)[number];
+
+/**
+ * What is wrong with a known query parameter, for a `malformed_request`
+ * whose message names it: a value it does not accept (`invalid`), or the
+ * parameter given more than once (`repeated`). The value itself is never
+ * kept, so it never reaches a body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { ParameterFault } from "./failures.ts";
+ * const fault: ParameterFault = { parameter: "limit", problem: "invalid" };
+ * assert.equal(fault.problem, "invalid");
+ * ```
+ */
+export interface ParameterFault {
+  /** The parameter at fault. */
+  readonly parameter: ListingParameter;
+  /** `invalid`: a value it does not accept; `repeated`: given more than once. */
+  readonly problem: "invalid" | "repeated";
+}

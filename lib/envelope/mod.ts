@@ -13,7 +13,15 @@
  *
  * @module
  */
-export { FAILURES, type FailureName, type FailureSpec, type SystemCode } from "./failures.ts";
+export {
+  FAILURES,
+  type FailureName,
+  type FailureSpec,
+  LISTING_PARAMETERS,
+  type ListingParameter,
+  type ParameterFault,
+  type SystemCode,
+} from "./failures.ts";
 export { formatSystemTime } from "./format_system_time.ts";
 export {
   SYSTEM_API_VERSION,
@@ -23,7 +31,14 @@ export {
   systemSuccess,
   type SystemWorkspace,
 } from "./system.ts";
-export { type UptimerBody, type UptimerError, uptimerFailure, uptimerSuccess, type UptimerWorkspace } from "./uptimer.ts";
+export {
+  type UptimerBody,
+  type UptimerError,
+  uptimerFailure,
+  type UptimerMeta,
+  uptimerSuccess,
+  type UptimerWorkspace,
+} from "./uptimer.ts";
 // For lobby's handler: the success bodies as JSON text, without the objects.
 export {
   formatListingItem,

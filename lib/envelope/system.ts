@@ -7,7 +7,8 @@
  */
 import { catalogue, type Locale } from "../locale/mod.ts";
 import { kindCode, statusCode, type WorkspaceMembership } from "../repository/mod.ts";
-import { FAILURES, type FailureName } from "./failures.ts";
+import { faultTexts } from "./_fault_texts.ts";
+import { FAILURES, type FailureName, type ParameterFault } from "./failures.ts";
 import { formatSystemTime } from "./format_system_time.ts";
 
 /**
@@ -175,6 +176,8 @@ export function systemSuccess(
  * @param failure Which failure; {@link FAILURES} gives its code.
  * @param locale The language of `message`.
  * @param nowMs The `timestamp`, in epoch milliseconds.
+ * @param fault For a refused query parameter: which one, and why; the
+ *   `message` then names it and says what it accepts.
  * @returns The body, ready for `JSON.stringify`.
  *
  * @example
@@ -184,16 +187,19 @@ export function systemSuccess(
  * const body = systemFailure("invalid_token", "en", 0);
  * assert.equal(body.code, "4010");
  * assert.equal(body.message, "Invalid or expired token");
+ * const limit = systemFailure("malformed_request", "en", 0, { parameter: "limit", problem: "invalid" });
+ * assert.equal(limit.message, "Invalid request: the query parameter limit must be an integer from 1 to 500");
  * ```
  */
-export function systemFailure(failure: FailureName, locale: Locale, nowMs: number): SystemBody {
+export function systemFailure(failure: FailureName, locale: Locale, nowMs: number, fault?: ParameterFault): SystemBody {
   const code = FAILURES[failure].system;
+  const texts = catalogue(locale);
   return {
     version: SYSTEM_API_VERSION,
     timestamp: nowMs,
     success: false,
     code,
-    message: catalogue(locale).system[code],
+    message: fault === undefined ? texts.system[code] : faultTexts(texts.parameters, fault).system,
     data: null,
   };
 }

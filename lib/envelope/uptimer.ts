@@ -6,7 +6,8 @@
  */
 import { catalogue, type Locale } from "../locale/mod.ts";
 import type { WorkspaceMembership } from "../repository/mod.ts";
-import { FAILURES, type FailureName } from "./failures.ts";
+import { faultTexts } from "./_fault_texts.ts";
+import { FAILURES, type FailureName, type ParameterFault } from "./failures.ts";
 
 /**
  * One item of the uptimer dialect's `result`: the workspace's public id, its
@@ -55,8 +56,32 @@ export interface UptimerError {
 }
 
 /**
+ * The uptimer dialect's `meta` on an answer that asked for a page or a
+ * count; every other answer has `meta: null`. A paginated answer (with
+ * `limit` or `cursor`) carries `next_cursor` and `has_more`; one with
+ * `count=true` carries `total_count`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { UptimerMeta } from "./uptimer.ts";
+ * const last: UptimerMeta = { next_cursor: null, has_more: false, total_count: 41 };
+ * assert.equal(last.has_more, false);
+ * ```
+ */
+export interface UptimerMeta {
+  /** The cursor of the next page, `null` on the last one (paginated answers only). */
+  readonly next_cursor?: string | null;
+  /** Whether a next page follows (paginated answers only). */
+  readonly has_more?: boolean;
+  /** How many items match the filters in all (with `count=true` only). */
+  readonly total_count?: number;
+}
+
+/**
  * The uptimer dialect's envelope: `result` on success, `error` on a failure,
- * the other one `null`, and `meta` always `null`.
+ * the other one `null`, and `meta` `null` unless a page or a count was
+ * asked for.
  *
  * @example
  * ```ts
@@ -71,8 +96,8 @@ export interface UptimerBody {
   readonly result: readonly UptimerWorkspace[] | null;
   /** The failure, `null` on success. */
   readonly error: UptimerError | null;
-  /** Always `null`. */
-  readonly meta: null;
+  /** `null`, or for a page or a count, the {@link UptimerMeta}. */
+  readonly meta: UptimerMeta | null;
 }
 
 /**
@@ -103,6 +128,8 @@ export function uptimerSuccess(rows: readonly WorkspaceMembership[]): UptimerBod
  *
  * @param failure Which failure; {@link FAILURES} gives its code and type.
  * @param locale The language of `message` and `details`.
+ * @param fault For a refused query parameter: which one, and why; `message`
+ *   then names it and `details` says what it accepts.
  * @returns The body, ready for `JSON.stringify`.
  *
  * @example
@@ -119,11 +146,14 @@ export function uptimerSuccess(rows: readonly WorkspaceMembership[]): UptimerBod
  *   },
  *   meta: null,
  * });
+ * const repeated = uptimerFailure("malformed_request", "en", { parameter: "role", problem: "repeated" });
+ * assert.equal(repeated.error?.details, "The query parameter role may be given only once");
  * ```
  */
-export function uptimerFailure(failure: FailureName, locale: Locale): UptimerBody {
+export function uptimerFailure(failure: FailureName, locale: Locale, fault?: ParameterFault): UptimerBody {
   const spec = FAILURES[failure];
-  const text = catalogue(locale).uptimer[failure];
+  const texts = catalogue(locale);
+  const text = fault === undefined ? texts.uptimer[failure] : faultTexts(texts.parameters, fault);
   return {
     result: null,
     error: { code: spec.uptimer, error_type: spec.errorType, message: text.message, details: text.details },

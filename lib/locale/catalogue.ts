@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { FailureName, SystemCode } from "../envelope/mod.ts";
+import type { FailureName, ListingParameter, SystemCode } from "../envelope/mod.ts";
 import type { WorkspaceKindCode, WorkspaceStatusCode } from "../repository/mod.ts";
 import { en } from "./_messages/en.ts";
 import { ja } from "./_messages/ja.ts";
@@ -33,6 +33,39 @@ export interface Catalogue {
   readonly status: Readonly<Record<WorkspaceStatusCode | "UNKNOWN", string>>;
   /** Display labels of workspace kinds (`workspaceKind.name`). */
   readonly kind: Readonly<Record<WorkspaceKindCode | "UNKNOWN", string>>;
+  /** The texts of a refused query parameter, each naming it. */
+  readonly parameters: ParameterTexts;
+}
+
+/**
+ * The texts of a refused query parameter (a `malformed_request` with a
+ * `ParameterFault`), in one language. `{parameter}` stands for the
+ * parameter's name, always one of `LISTING_PARAMETERS`, and `{accepts}`
+ * for what it accepts: whole sentences per language, so that each keeps
+ * its own word order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CATALOGUES, type ParameterTexts } from "./catalogue.ts";
+ * const texts: ParameterTexts = CATALOGUES.en.parameters;
+ * assert.equal(texts.message, "Invalid query parameter: {parameter}");
+ * assert.equal(texts.accepts.limit, "an integer from 1 to 500");
+ * ```
+ */
+export interface ParameterTexts {
+  /** The uptimer dialect's `error.message`, with `{parameter}`. */
+  readonly message: string;
+  /** The uptimer dialect's `error.details` for a value it does not accept, with `{parameter}` and `{accepts}`. */
+  readonly invalid: string;
+  /** The uptimer dialect's `error.details` for a parameter given more than once, with `{parameter}`. */
+  readonly repeated: string;
+  /** The system dialect's `message` for a value it does not accept, with `{parameter}` and `{accepts}`. */
+  readonly systemInvalid: string;
+  /** The system dialect's `message` for a parameter given more than once, with `{parameter}`. */
+  readonly systemRepeated: string;
+  /** What each parameter accepts, as it reads in place of `{accepts}`. */
+  readonly accepts: Readonly<Record<ListingParameter, string>>;
 }
 
 /**

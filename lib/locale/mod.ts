@@ -13,6 +13,6 @@
  *
  * @module
  */
-export { type Catalogue, catalogue, CATALOGUES } from "./catalogue.ts";
+export { type Catalogue, catalogue, CATALOGUES, type ParameterTexts } from "./catalogue.ts";
 export { type Locale, LOCALES } from "./locales.ts";
 export { negotiateLocale } from "./negotiate_locale.ts";

@@ -71,4 +71,20 @@ export const en: Catalogue = {
     SANDBOX: "SANDBOX",
     UNKNOWN: "UNKNOWN",
   },
+  parameters: {
+    message: "Invalid query parameter: {parameter}",
+    invalid: "The query parameter {parameter} must be {accepts}",
+    repeated: "The query parameter {parameter} may be given only once",
+    systemInvalid: "Invalid request: the query parameter {parameter} must be {accepts}",
+    systemRepeated: "Invalid request: the query parameter {parameter} may be given only once",
+    accepts: {
+      limit: "an integer from 1 to 500",
+      cursor: "a cursor from this listing's Link header, for the same filters",
+      role: "owner or member, comma-separated",
+      status: "ACTIVE, SUSPENDED, ARCHIVED or UNKNOWN, comma-separated",
+      kind: "LIVE, SANDBOX or UNKNOWN, comma-separated",
+      q: "1 to 100 characters without control characters",
+      count: "true or false",
+    },
+  },
 };

@@ -71,4 +71,20 @@ export const ja: Catalogue = {
     SANDBOX: "サンドボックス環境",
     UNKNOWN: "不明",
   },
+  parameters: {
+    message: "クエリパラメーター {parameter} が無効です。",
+    invalid: "クエリパラメーター {parameter} には{accepts}を指定してください。",
+    repeated: "クエリパラメーター {parameter} は一度だけ指定できます。",
+    systemInvalid: "無効なリクエストです。クエリパラメーター {parameter} には{accepts}を指定してください。",
+    systemRepeated: "無効なリクエストです。クエリパラメーター {parameter} は一度だけ指定できます。",
+    accepts: {
+      limit: "1から500までの整数",
+      cursor: "この一覧の Link ヘッダーにあるカーソル（同じ絞り込み条件のもの）",
+      role: "owner または member（カンマ区切り）",
+      status: "ACTIVE、SUSPENDED、ARCHIVED または UNKNOWN（カンマ区切り）",
+      kind: "LIVE、SANDBOX または UNKNOWN（カンマ区切り）",
+      q: "制御文字を含まない1～100文字の文字列",
+      count: "true または false",
+    },
+  },
 };

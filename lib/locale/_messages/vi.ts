@@ -70,4 +70,20 @@ export const vi: Catalogue = {
     SANDBOX: "Môi trường thử nghiệm",
     UNKNOWN: "Không xác định",
   },
+  parameters: {
+    message: "Tham số truy vấn không hợp lệ: {parameter}",
+    invalid: "Tham số truy vấn {parameter} phải là {accepts}",
+    repeated: "Tham số truy vấn {parameter} chỉ được truyền một lần",
+    systemInvalid: "Yêu cầu không hợp lệ: tham số truy vấn {parameter} phải là {accepts}",
+    systemRepeated: "Yêu cầu không hợp lệ: tham số truy vấn {parameter} chỉ được truyền một lần",
+    accepts: {
+      limit: "một số nguyên từ 1 đến 500",
+      cursor: "một con trỏ lấy từ tiêu đề Link của danh sách này, với cùng bộ lọc",
+      role: "owner hoặc member, phân tách bằng dấu phẩy",
+      status: "ACTIVE, SUSPENDED, ARCHIVED hoặc UNKNOWN, phân tách bằng dấu phẩy",
+      kind: "LIVE, SANDBOX hoặc UNKNOWN, phân tách bằng dấu phẩy",
+      q: "từ 1 đến 100 ký tự, không chứa ký tự điều khiển",
+      count: "true hoặc false",
+    },
+  },
 };

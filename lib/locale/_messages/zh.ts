@@ -70,4 +70,20 @@ export const zh: Catalogue = {
     SANDBOX: "沙箱环境",
     UNKNOWN: "未知",
   },
+  parameters: {
+    message: "查询参数无效：{parameter}",
+    invalid: "查询参数 {parameter} 必须是{accepts}",
+    repeated: "查询参数 {parameter} 只能出现一次",
+    systemInvalid: "请求无效：查询参数 {parameter} 必须是{accepts}",
+    systemRepeated: "请求无效：查询参数 {parameter} 只能出现一次",
+    accepts: {
+      limit: "1 到 500 之间的整数",
+      cursor: "本列表 Link 响应头中给出的游标，且筛选条件相同",
+      role: "owner 或 member，多个值以逗号分隔",
+      status: "ACTIVE、SUSPENDED、ARCHIVED 或 UNKNOWN，多个值以逗号分隔",
+      kind: "LIVE、SANDBOX 或 UNKNOWN，多个值以逗号分隔",
+      q: "1 到 100 个字符，且不含控制字符",
+      count: "true 或 false",
+    },
+  },
 };

@@ -70,4 +70,20 @@ export const zhHant: Catalogue = {
     SANDBOX: "沙箱環境",
     UNKNOWN: "未知",
   },
+  parameters: {
+    message: "查詢參數無效：{parameter}",
+    invalid: "查詢參數 {parameter} 必須是{accepts}",
+    repeated: "查詢參數 {parameter} 只能出現一次",
+    systemInvalid: "無效的要求：查詢參數 {parameter} 必須是{accepts}",
+    systemRepeated: "無效的要求：查詢參數 {parameter} 只能出現一次",
+    accepts: {
+      limit: "1 到 500 之間的整數",
+      cursor: "本清單 Link 回應標頭中提供的游標，且篩選條件相同",
+      role: "owner 或 member，多個值以逗號分隔",
+      status: "ACTIVE、SUSPENDED、ARCHIVED 或 UNKNOWN，多個值以逗號分隔",
+      kind: "LIVE、SANDBOX 或 UNKNOWN，多個值以逗號分隔",
+      q: "1 到 100 個字元，且不含控制字元",
+      count: "true 或 false",
+    },
+  },
 };
