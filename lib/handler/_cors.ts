@@ -67,6 +67,21 @@ export const CORS_ALLOWED_HEADERS = "Authorization, Accept-Language, X-Client-Ha
  * ```
  */
 export const CORS_EXPOSED_HEADERS = "Content-Language, ETag, X-Request-Id, WWW-Authenticate";
+/**
+ * The response headers a page may read on the answers to a listing with
+ * query parameters: those of {@link CORS_EXPOSED_HEADERS}, and the next
+ * page's `Link` and the count's `X-Total-Count`. Answers without
+ * parameters carry neither, and keep the shorter list.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CORS_EXPOSED_PAGE_HEADERS } from "./_cors.ts";
+ * assert.ok(CORS_EXPOSED_PAGE_HEADERS.split(", ").includes("Link"));
+ * assert.ok(CORS_EXPOSED_PAGE_HEADERS.split(", ").includes("X-Total-Count"));
+ * ```
+ */
+export const CORS_EXPOSED_PAGE_HEADERS: string = `${CORS_EXPOSED_HEADERS}, Link, X-Total-Count`;
 
 const ORIGIN_RULE = "must be an origin such as https://app.example.com (scheme, host and port; no path or trailing slash)";
 

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import type { Dialect } from "./_routes.ts";
 
 /** Changes when the body lobby writes for a listing changes shape, so that no client keeps an answer of another release. */
@@ -27,10 +29,16 @@ const TAG_SAFE = /^[\x21\x23-\x7e]{1,128}$/;
  * client that sends one user's tag with another user's token never gets
  * a `304` for a listing it does not hold.
  *
+ * A page, a filtered listing or a count has its own tag, from the key of
+ * its parameters (see `PagePlan.key`): `W/"1s-<parameters hash>.en.…"`, the
+ * hash 96 bits of SHA-256. Without parameters (an empty key) the tag is the
+ * whole listing's.
+ *
  * @param dialect The dialect of the answer.
  * @param locale The language of the answer.
  * @param userId The user the answer is for.
  * @param version The repository's listing version.
+ * @param parameters The key of the request's parameters; empty or absent for the whole listing.
  * @returns The tag, quotes and `W/` included.
  *
  * @example
@@ -41,12 +49,17 @@ const TAG_SAFE = /^[\x21\x23-\x7e]{1,128}$/;
  * assert.match(tag, /^W\/"1s\.en\.[0-9a-z]+\.16384\.7"$/);
  * assert.notEqual(tag, listingEtag("system", "en", "bob", "16384.7"));
  * assert.notEqual(tag, listingEtag("uptimer", "en", "alice", "16384.7"));
+ * assert.equal(listingEtag("system", "en", "alice", "16384.7", ""), tag);
+ * assert.match(listingEtag("system", "en", "alice", "16384.7", '[20,null]'), /^W\/"1s-[A-Za-z0-9_-]{16}\.en\./);
  * ```
  */
-export function listingEtag(dialect: Dialect, locale: string, userId: string, version: string): string {
+export function listingEtag(dialect: Dialect, locale: string, userId: string, version: string, parameters = ""): string {
   const safe = TAG_SAFE.test(version) ? version : `h${hash53(version).toString(36)}`;
-  return `W/"${FORMAT_REVISION}${dialect === "system" ? "s" : "u"}.${locale}.${hash53(userId).toString(36)}.${safe}"`;
+  const page = parameters === "" ? "" : `-${encodeBase64urlNoPadding(sha256(encoder.encode(parameters)).subarray(0, 12))}`;
+  return `W/"${FORMAT_REVISION}${dialect === "system" ? "s" : "u"}${page}.${locale}.${hash53(userId).toString(36)}.${safe}"`;
 }
+
+const encoder = new TextEncoder();
 
 /**
  * Whether an `If-None-Match` field value matches `etag` by the weak

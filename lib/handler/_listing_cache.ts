@@ -1,6 +1,7 @@
 /**
- * The handler's memory of listings it has written: for each user, dialect
- * and language, the JSON text of the items at one listing version, bounded
+ * The handler's memory of listings it has written: for each user, dialect,
+ * language and parameters, the JSON text of the items at one listing
+ * version (with a page's next position and a count), bounded
  * in entries and in size, the least recently used dropped first.
  *
  * It is exact because it is keyed by the version: an entry is used only
@@ -11,7 +12,15 @@
  * @module
  */
 
-/** What is kept of one listing. */
+/**
+ * What is kept of one listing.
+ *
+ * @example
+ * ```ts
+ * import type { CachedListing } from "./_listing_cache.ts";
+ * const page: CachedListing = { version: "1.4", items: "", etag: 'W/"a"', next: "opaque", total: 40 };
+ * ```
+ */
 export interface CachedListing {
   /** The listing version the items were read at. */
   readonly version: string;
@@ -19,6 +28,10 @@ export interface CachedListing {
   readonly items: string;
   /** The `ETag` of the answer, for that version. */
   readonly etag: string;
+  /** For a page: the repository's position after it, when more follow. */
+  readonly next?: string;
+  /** For a count: how many items match in all. */
+  readonly total?: number;
 }
 
 /**
@@ -43,8 +56,9 @@ export interface ListingCacheBounds {
 }
 
 /**
- * A least-recently-used map from (user, dialect, language) to the listing
- * last written for it, within {@link ListingCacheBounds}.
+ * A least-recently-used map from (user, dialect, language, and for a page
+ * or a filtered listing its parameters) to the listing last written for
+ * it, within {@link ListingCacheBounds}.
  *
  * @example
  * ```ts

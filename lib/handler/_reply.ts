@@ -7,6 +7,7 @@
 import {
   FAILURES,
   type FailureName,
+  type ParameterFault,
   systemFailure,
   systemSuccessJson,
   systemSuccessJsonOfItems,
@@ -16,6 +17,8 @@ import {
 } from "../envelope/mod.ts";
 import type { Locale } from "../locale/mod.ts";
 import type { WorkspaceMembership } from "../repository/mod.ts";
+import { CORS_EXPOSED_PAGE_HEADERS } from "./_cors.ts";
+import type { PageExtras } from "./_listing_page.ts";
 import type { TraceContext } from "./_request_id.ts";
 import type { Dialect } from "./_routes.ts";
 import type { PlainResponse } from "./handler.ts";
@@ -41,6 +44,12 @@ export class Reply {
   code: string | undefined;
   /** The user the request speaks for, once its token is verified, for the access log. */
   user: string | undefined;
+  /**
+   * Set for a listing with query parameters: its answers, 304s and
+   * failures alike, let a page on an allowed origin read `Link` and
+   * `X-Total-Count` too.
+   */
+  paged = false;
   /** `Vary`: what a per-user answer depends on. */
   readonly #vary: string;
 
@@ -71,11 +80,7 @@ export class Reply {
       "vary": this.#vary,
       "content-language": this.locale,
     };
-    const request = this.request;
-    if (request !== undefined) {
-      headers["x-request-id"] = request.id;
-      if (request.cors) Object.assign(headers, request.cors);
-    }
+    this.#identify(headers);
     if (extra !== undefined) Object.assign(headers, extra);
     if (text === null || !this.head) return { status, headers, body: text };
     headers["content-length"] = String(encoder.encode(text).length);
@@ -99,25 +104,53 @@ export class Reply {
   }
 
   /**
+   * The 200 with a page, a filtered listing or a count: items already
+   * written, tagged `etag`, with the page's `Link` and `X-Total-Count`; the
+   * uptimer dialect's `meta` carries the page and the count, the system
+   * dialect's envelope does not change.
+   */
+  successPage(items: string, etag: string, extras: PageExtras): PlainResponse {
+    const system = this.dialect === "system";
+    const text = system ? systemSuccessJsonOfItems(items, this.locale, this.now()) : uptimerSuccessJsonOfItems(items, extras.meta);
+    this.code = system ? "2000" : undefined;
+    return this.send(200, text, { etag, ...extras.headers });
+  }
+
+  /**
    * The 304 to a conditional request whose copy is current: no body, and of
    * the headers of the 200 those a cache updates its copy with (`ETag`,
    * `Cache-Control`, `Vary`), with the request id and CORS headers.
    */
   notModified(etag: string): PlainResponse {
     const headers: Record<string, string> = { "etag": etag, "cache-control": "private, no-cache", "vary": this.#vary };
-    const request = this.request;
-    if (request !== undefined) {
-      headers["x-request-id"] = request.id;
-      if (request.cors) Object.assign(headers, request.cors);
-    }
+    this.#identify(headers);
     this.code = undefined;
     return { status: 304, headers, body: null };
   }
 
+  /** Adds the request id and the CORS headers of the request's origin. */
+  #identify(headers: Record<string, string>): void {
+    const request = this.request;
+    if (request === undefined) return;
+    headers["x-request-id"] = request.id;
+    if (!request.cors) return;
+    Object.assign(headers, request.cors);
+    if (this.paged) headers["access-control-expose-headers"] = CORS_EXPOSED_PAGE_HEADERS;
+  }
+
   /** A failure in the dialect's envelope, with its status. */
   fail(failure: FailureName, extra?: Record<string, string>): PlainResponse {
+    return this.#failure(failure, undefined, extra);
+  }
+
+  /** The 400 for a refused query parameter, its message naming the parameter and what it accepts. */
+  failParameter(fault: ParameterFault): PlainResponse {
+    return this.#failure("malformed_request", fault);
+  }
+
+  #failure(failure: FailureName, fault: ParameterFault | undefined, extra?: Record<string, string>): PlainResponse {
     const system = this.dialect === "system";
-    const body = system ? systemFailure(failure, this.locale, this.now()) : uptimerFailure(failure, this.locale);
+    const body = system ? systemFailure(failure, this.locale, this.now(), fault) : uptimerFailure(failure, this.locale, fault);
     this.code = system ? FAILURES[failure].system : String(FAILURES[failure].uptimer);
     return this.send(FAILURES[failure].status, JSON.stringify(body), extra);
   }

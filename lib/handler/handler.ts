@@ -8,8 +8,11 @@ import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import { clientHashMatches, createVerifier, extractBearer, type VerifierOptions } from "../auth/mod.ts";
 import { negotiateLocale } from "../locale/mod.ts";
-import { listingItemFormat } from "../envelope/mod.ts";
+import { LISTING_PARAMETERS, type ListingParameter, listingItemFormat, type ParameterFault } from "../envelope/mod.ts";
 import {
+  type ListingItemFormat,
+  type ListingPage,
+  type ListingQuery,
   type ListOptions,
   type RepositoryEvent,
   RepositoryUnavailableError,
@@ -19,7 +22,9 @@ import {
 } from "../repository/mod.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { ifNoneMatchMatches, listingEtag } from "./_etag.ts";
-import { ListingCache } from "./_listing_cache.ts";
+import { type CachedListing, ListingCache } from "./_listing_cache.ts";
+import { pageExtras, type PagePlan, planPage } from "./_listing_page.ts";
+import { parseListingParameters } from "./_listing_parameters.ts";
 import { CORS_OPTION, type CorsOptions, CorsPolicy } from "./_cors.ts";
 import { HEALTH_OPTION, type HealthOptions, type Readiness, ReadinessCheck } from "./_health.ts";
 import { Reply } from "./_reply.ts";
@@ -114,7 +119,11 @@ export interface HandlerEvent {
 
 /** Options of {@link createWorkspacesHandler}. */
 export interface WorkspacesHandlerOptions {
-  /** Where the memberships come from. */
+  /**
+   * Where the memberships come from. With `listingVersion` and `listItems`,
+   * answers get `ETag`s and 304s; with `listingVersion` and `listPage`, the
+   * listing also takes query parameters (pages, filters, a count).
+   */
   readonly repository: WorkspaceRepository;
   /** How bearer tokens are verified: keys, issuer, audience, clock skew, claim names. */
   readonly auth: VerifierOptions;
@@ -154,8 +163,8 @@ export interface WorkspacesHandlerOptions {
   /** Receives counts and timings: requests, refusals, token cache lookups, repository listings. */
   readonly metrics?: HandlerMetrics;
   /**
-   * The memory of encoded listings, for a repository with listing versions
-   * (`listingVersion` and `listItems`, as lobby's have): each request reads
+   * The memory of encoded listings (and pages), for a repository with listing versions
+   * (`listingVersion` and `listItems` or `listPage`, as lobby's have): each request reads
    * the user's version (one index lookup) and reads the listing only for a
    * version it has not kept. Bounded in `entries` (default 10,000) and in
    * `bytes` (default 33,554,432: 32 MiB, the text's length in UTF-16 code
@@ -327,6 +336,16 @@ const OUTSIDE_NOT_FOUND: PlainResponse = {
  * A repository without versions gets neither: no `ETag`, and
  * `If-None-Match` is ignored.
  *
+ * With a repository that also has `listPage`, the listing takes query
+ * parameters: `limit` and `cursor` (keyset pages, the next one linked in
+ * `Link`), `role`, `status`, `kind` and `q` (filters and a name prefix) and
+ * `count=true` (`X-Total-Count`); the uptimer dialect's `meta` carries the
+ * page and the count. Each set of parameters has its own `ETag` and 304s,
+ * and a value not accepted is a 400 naming the parameter. Without
+ * `listPage`, every parameter is refused with a 400, as an unknown one
+ * always is. A request without parameters is answered as without
+ * `listPage`, to the byte.
+ *
  * @param options The repository, auth and optional routes, realm, clock, timeout and log.
  * @returns A {@link WorkspacesHandler}: `(request: Request) => Promise<Response>`, plus `answer`.
  * @throws {TypeError} Naming the first bad option, such as `createWorkspacesHandler: options.timeoutMs must be from 1 to 600000`.
@@ -390,7 +409,9 @@ export function createWorkspacesHandler(
   if (watched) repository.watch!((event) => log(databaseEvent(event)));
   // With listing versions: ETags, 304s, and the memory of encoded listings.
   const versioned = typeof repository.listingVersion === "function" && typeof repository.listItems === "function";
-  const cache = !versioned || cacheOption === false || cacheOption.entries === 0 || cacheOption.bytes === 0
+  // With pages too: query parameters. Without, every parameter is refused.
+  const pageable = typeof repository.listingVersion === "function" && typeof repository.listPage === "function";
+  const cache = !(versioned || pageable) || cacheOption === false || cacheOption.entries === 0 || cacheOption.bytes === 0
     ? undefined
     : new ListingCache(cacheOption);
 
@@ -446,6 +467,68 @@ export function createWorkspacesHandler(
     return reply.successItems(items, tag);
   }
 
+  // A page, a filtered listing or a count, answered as versionedAnswer
+  // answers the whole listing: a 304 when the client's copy is current,
+  // the kept page when it is of the current version, else the page read
+  // with its version; each set of parameters kept and tagged apart.
+  async function pageAnswer(
+    request: PlainRequest,
+    path: string,
+    dialect: Dialect,
+    user: string,
+    reply: Reply,
+    plan: PagePlan,
+  ): Promise<PlainResponse | "unavailable" | "failed"> {
+    const version = await call(dialect, (listOptions) => repository.listingVersion!(user, listOptions));
+    if (version === "unavailable" || version === "failed") return version;
+    const locale = reply.locale;
+    // A subject never holds a NUL, so a page's key never is another user's whole listing's.
+    const whole = `${dialect === "system" ? "s" : "u"}${locale}\u0000${user}`;
+    const key = plan.key === "" ? whole : `${whole}\u0000${plan.key}`;
+    const kept = cache?.get(key, version);
+    const etag = kept?.etag ?? listingEtag(dialect, locale, user, version, plan.key);
+    const condition = request.headers.get("if-none-match");
+    if (condition !== null && ifNoneMatchMatches(condition, etag)) return reply.notModified(etag);
+    let listed: CachedListing | undefined = kept;
+    if (listed === undefined) {
+      const format = listingItemFormat(dialect, locale);
+      const page = await call(dialect, (listOptions) => readPage(user, format, plan.query, listOptions));
+      if (page === "unavailable" || page === "failed") return page;
+      if (page instanceof RefusedQuery) return page.fault === undefined ? reply.fail("malformed_request") : reply.failParameter(page.fault);
+      if (plan.count && !(Number.isSafeInteger(page.total) && page.total! >= 0)) {
+        throw new TypeError("the repository's listPage returned no total for a query with count");
+      }
+      // Read after the version: the same version, or a later one.
+      const tag = page.version === version ? etag : listingEtag(dialect, locale, user, page.version, plan.key);
+      listed = { version: page.version, items: page.items.join(","), etag: tag };
+      if (plan.paginated && page.next !== undefined) listed = { ...listed, next: page.next };
+      if (plan.count) listed = { ...listed, total: page.total! };
+      cache?.set(key, listed);
+    }
+    return reply.successPage(listed.items, listed.etag, pageExtras(plan, path, listed.next, listed.total));
+  }
+
+  // The repository's page; a query it cannot answer is the client's fault,
+  // named by its parameter when that is one the listing takes.
+  function readPage(
+    user: string,
+    format: ListingItemFormat,
+    query: ListingQuery,
+    listOptions: ListOptions,
+  ): Promise<ListingPage | RefusedQuery> {
+    let read: Promise<ListingPage>;
+    try {
+      read = repository.listPage!(user, format, query, listOptions);
+    } catch (error) {
+      read = Promise.reject(error);
+    }
+    return read.catch((error: unknown) => {
+      if (!isListingQueryError(error)) throw error;
+      const parameter = error.parameter as ListingParameter;
+      return new RefusedQuery(LISTING_PARAMETERS.includes(parameter) ? { parameter, problem: "invalid" } : undefined);
+    });
+  }
+
   // The user the request speaks for, or the 401 that says why not.
   async function authenticate(request: PlainRequest, reply: Reply): Promise<string | PlainResponse> {
     const bearer = extractBearer(request.headers.get("authorization"));
@@ -494,15 +577,26 @@ export function createWorkspacesHandler(
     if (typeof user !== "string") return user;
     reply.user = user;
 
-    // The listing takes no parameters: one it does not know would be
-    // silently ignored, and a client asking for `?role=owner` would
-    // believe it had filtered.
-    if (query !== "" || !validHeaders(route.dialect, request.headers)) return reply.fail("malformed_request");
+    if (!validHeaders(route.dialect, request.headers)) return reply.fail("malformed_request");
+    let plan: PagePlan | undefined;
+    if (query !== "") {
+      // Without pages from the repository, no parameter is taken: one
+      // silently ignored would have a client asking for `?role=owner`
+      // believe it had filtered.
+      if (!pageable) return reply.fail("malformed_request");
+      reply.paged = true;
+      const parsed = parseListingParameters(query);
+      if (!parsed.ok) return parsed.fault === undefined ? reply.fail("malformed_request") : reply.failParameter(parsed.fault);
+      const planned = planPage(parsed.parameters);
+      if ("problem" in planned) return reply.failParameter(planned);
+      plan = planned;
+    }
 
     const started = metrics === undefined ? 0 : performance.now();
     let rows: Awaited<ReturnType<typeof list>> | PlainResponse;
     try {
-      rows = versioned ? await versionedAnswer(request, route.dialect, user, reply) : await list(route.dialect, user);
+      if (plan !== undefined) rows = await pageAnswer(request, route.path, route.dialect, user, reply, plan);
+      else rows = versioned ? await versionedAnswer(request, route.dialect, user, reply) : await list(route.dialect, user);
     } catch (error) {
       metrics?.repository((performance.now() - started) / 1000, "error");
       throw error;
@@ -691,6 +785,18 @@ function byteLength(text: string): number {
 
 function isRows(answer: readonly WorkspaceMembership[] | PlainResponse): answer is readonly WorkspaceMembership[] {
   return Array.isArray(answer);
+}
+
+// A query the repository refused with a ListingQueryError: the fault
+// names the parameter, or is undefined for a name the listing does not take.
+class RefusedQuery {
+  constructor(readonly fault: ParameterFault | undefined) {}
+}
+
+// A ListingQueryError, also from another copy of lobby's module (a
+// repository built against the package while the handler runs from source).
+function isListingQueryError(error: unknown): error is { readonly parameter: string } {
+  return error instanceof Error && error.name === "ListingQueryError" && typeof (error as { parameter?: unknown }).parameter === "string";
 }
 
 function validHeaders(dialect: Dialect, headers: PlainRequest["headers"]): boolean {
