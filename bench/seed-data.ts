@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { BENCH_USERS, type MembershipCount, SEED_PROFILE } from "./_harness/dataset.ts";
+import { BENCH_USERS, type MembershipCount, SEARCH_USER, SEED_PROFILE } from "./_harness/dataset.ts";
 
 /** mulberry32: a small, fast, seeded PRNG with a uniform [0, 1) output. */
 function prng(seed: number): () => number {
@@ -110,6 +110,8 @@ export function generateDataSet(): DataSet {
     userIds.push(BENCH_USERS[count]);
     counts.push(count);
   }
+  userIds.push(SEARCH_USER.id);
+  counts.push(SEARCH_USER.memberships);
   const total = counts.reduce((sum, count) => sum + count, 0);
 
   const user = new Int32Array(total);

@@ -34,6 +34,13 @@ export const BENCH_USERS: Readonly<Record<MembershipCount, string>> = {
   5000: "bench_user_5000",
 };
 
+/**
+ * The user whose name search the page benchmark measures: 10,000
+ * memberships, written by the seed after the benchmark users (so theirs
+ * stay as they were).
+ */
+export const SEARCH_USER = { id: "bench_user_10000", memberships: 10_000 } as const;
+
 // `BENCH_SEED_SCALE` shrinks the data set for a quick check (the benchmark
 // users keep their exact counts); every process of one run must see the same.
 const SCALE = envNumber("BENCH_SEED_SCALE", 1);

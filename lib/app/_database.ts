@@ -11,6 +11,7 @@ import { RepositoryEvents } from "../repository/_events.ts";
 import { isUnavailableError } from "../repository/is_unavailable_error.ts";
 import {
   type ListingItemFormat,
+  type ListingQuery,
   type ListOptions,
   type RepositoryEvent,
   RepositoryUnavailableError,
@@ -159,6 +160,10 @@ export function guardedRepository(
     guarded.listingVersion = (userId: string, options?: ListOptions) => guard(() => repository.listingVersion!(userId, options));
     guarded.listItems = (userId: string, format: ListingItemFormat, options?: ListOptions) =>
       guard(() => repository.listItems!(userId, format, options));
+    if (typeof repository.listPage === "function") {
+      guarded.listPage = (userId: string, format: ListingItemFormat, query: ListingQuery, options?: ListOptions) =>
+        guard(() => repository.listPage!(userId, format, query, options));
+    }
   }
   if (typeof repository.watch === "function") guarded.watch = (listener) => repository.watch!(listener);
   return guarded;
@@ -224,6 +229,12 @@ export function schemaFirst(repository: WorkspaceRepository, run: SqlRunner): Wo
       if (!done) await migrate();
       return repository.listItems!(userId, format, options);
     };
+    if (typeof repository.listPage === "function") {
+      migrated.listPage = async (userId: string, format: ListingItemFormat, query: ListingQuery, options?: ListOptions) => {
+        if (!done) await migrate();
+        return repository.listPage!(userId, format, query, options);
+      };
+    }
   }
   return migrated;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ListingItemFormat } from "./repository.ts";
+import { type ListingItemFormat, type ListingPage, type ListingQuery, ListingQueryError } from "./repository.ts";
 import { WORKSPACE_KIND, WORKSPACE_STATUS } from "./workspace.ts";
 
 /** The select list, the same for both halves of the listing. */
@@ -138,58 +138,33 @@ export const VERSIONS_SQL: string = `SELECT u.user_id, (SELECT 'lobby_listing_ve
   coalesce((SELECT v.version FROM lobby_listing_versions AS v WHERE v.user_id = u.user_id), 0)::text AS "version"
 FROM unnest($1::text[]) AS u (user_id)`;
 
-/** A timestamptz column as the system dialect writes it (see `formatSystemTime`), in any session time zone. */
-function apiTime(column: string): string {
-  const utc = `(${column} AT TIME ZONE 'UTC')`;
-  // ISO 8601 years: 1 BC is 0000, 2 BC is -000001; outside 0000-9999, a sign and six digits.
-  const year = `(CASE WHEN extract(year FROM ${utc}) < 0 THEN extract(year FROM ${utc}) + 1 ELSE extract(year FROM ${utc}) END)::int4`;
-  return `CASE
-    WHEN ${column} >= '0001-01-01 00:00:00+00' AND ${column} < '10000-01-01 00:00:00+00'
-      THEN to_char(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-    WHEN ${column} >= '275760-09-13 00:00:00+00' THEN '+275760-09-13T00:00:00Z'
-    WHEN ${column} = '-infinity' THEN '-271821-04-20T00:00:00Z'
-    ELSE CASE WHEN ${year} < 0 THEN '-' || lpad((-${year})::text, 6, '0')
-      WHEN ${year} > 9999 THEN '+' || lpad(${year}::text, 6, '0')
-      ELSE lpad(${year}::text, 4, '0') END || to_char(${utc}, '-MM-DD"T"HH24:MI:SS"Z"')
-  END`;
-}
-
-/** A text column as JSON text: a JSON string, or `null`. */
-const json = (column: string): string => `coalesce(to_json(${column})::text, 'null')`;
-
-/** One item of the uptimer dialect's `result`, as JSON text. */
-const UPTIMER_ITEM = `'{"id":' || ${json("l.biz_id")} || ',"name":' || ${json("l.name")} || ',"role":' || ${json("l.role")} ||
-  ',"kind":"workspace"}'`;
-
 /**
- * One item of the system dialect's `data`, as JSON text; the enum objects
- * of the answer's language are parameters `$2`–`$7` (see
- * `ListingItemFormat`).
+ * One item of the system dialect's `data`, as JSON text: the stored head and
+ * tail of the item (`schema.ts`, step 14) around its enum objects in the
+ * answer's language, parameters `$2`–`$8` (see `ListingItemFormat`).
  */
-const SYSTEM_ITEM = `'{"bizId":' || ${json("l.biz_id")} || ',"institutionBizId":' || ${json("l.institution_biz_id")} ||
-  ',"entityBizId":' || ${json("l.entity_biz_id")} || ',"workspaceName":' || ${json("l.name")} ||
-  ',"workspaceTimezone":' || ${json("l.timezone")} || ',"workspaceStatus":' || CASE l.status::int4
+const SYSTEM_ITEM = `l.system_head || ',"workspaceStatus":' || CASE l.status::int4
     WHEN ${WORKSPACE_STATUS.ACTIVE} THEN $2::text WHEN ${WORKSPACE_STATUS.SUSPENDED} THEN $3::text
     WHEN ${WORKSPACE_STATUS.ARCHIVED} THEN $4::text
     ELSE '{"value":' || coalesce(l.status::int4::text, 'null') || ',"name":' || $5::text || ',"code":"UNKNOWN"}' END ||
   ',"workspaceKind":' || CASE l.kind::int4
     WHEN ${WORKSPACE_KIND.LIVE} THEN $6::text WHEN ${WORKSPACE_KIND.SANDBOX} THEN $7::text
     ELSE '{"value":' || coalesce(l.kind::int4::text, 'null') || ',"name":' || $8::text || ',"code":"UNKNOWN"}' END ||
-  ',"extraData":' || ${json("l.extra_data")} ||
-  ',"createdAt":' || coalesce('"' || ${apiTime("l.created_at")} || '"', 'null') ||
-  ',"updatedAt":' || coalesce('"' || ${apiTime("l.updated_at")} || '"', 'null') || '}'`;
+  l.system_tail`;
+
+/** Each dialect's item, as JSON text, of the row `l`. */
+const ITEM = { system: SYSTEM_ITEM, uptimer: "l.uptimer_item" } as const;
 
 /** The listing of `$1` as one JSON text per item, after a first row holding the version, all of one snapshot. */
 function itemsSql(item: string): string {
-  const part = (oversized: string) =>
-    `SELECT 1 AS "part", ${item} AS "item", l.created_at AS "createdAt", l.biz_id AS "bizId"
-    FROM lobby_listing AS l WHERE l.user_id = $1 AND ${oversized}`;
+  const half = (oversized: string) => `SELECT 1, ${item}, l.listing_key, l.workspace_id FROM lobby_listing AS l
+  WHERE l.user_id = $1 AND ${oversized}`;
   return `SELECT x."item" FROM (
-  SELECT 0 AS "part", ${VERSION} AS "item", NULL::timestamptz AS "createdAt", NULL::text AS "bizId"
-  UNION ALL ${part("NOT l.oversized")}
-  UNION ALL ${part("l.oversized")}
+  SELECT 0 AS "part", ${VERSION} AS "item", NULL::text COLLATE "C" AS "key", NULL::int8 AS "workspace"
+  UNION ALL ${half("NOT l.items_oversized")}
+  UNION ALL ${half("l.items_oversized")}
 ) AS x
-ORDER BY x."part", x."createdAt", x."bizId" COLLATE "C"`;
+ORDER BY x."part", x."key", x."workspace"`;
 }
 
 /**
@@ -197,13 +172,14 @@ ORDER BY x."part", x."createdAt", x."bizId" COLLATE "C"`;
  * in listing order, in the column `item`, after a first row whose `item`
  * is the user's listing version (as {@link VERSION_SQL} reads it). One
  * statement reads both, so they are of one snapshot: the items are the
- * listing at that version. The database writes the text the envelope's
- * writers write from `LISTING_SQL`'s rows, byte for byte: times as
- * `formatSystemTime` writes them, enum values as integers, extra data as
- * stored, strings escaped as `JSON.stringify` escapes them. The system
- * dialect's query takes the enum objects of the answer's language as
- * `$2`–`$8`: the three known statuses, the unknown status's label, the two
- * known kinds, the unknown kind's label (see `ListingItemFormat`).
+ * listing at that version. The items' text is the one `lobby_listing`
+ * keeps (`schema.ts`, step 14), which the envelope's writers write from
+ * `LISTING_SQL`'s rows byte for byte: times as `formatSystemTime` writes
+ * them, enum values as integers, extra data as stored, strings escaped as
+ * `JSON.stringify` escapes them. The system dialect's query takes the enum
+ * objects of the answer's language as `$2`–`$8`: the three known
+ * statuses, the unknown status's label, the two known kinds, the unknown
+ * kind's label (see `ListingItemFormat`).
  *
  * @example
  * ```ts
@@ -225,8 +201,8 @@ ORDER BY x."part", x."createdAt", x."bizId" COLLATE "C"`;
  * ```
  */
 export const ITEMS_SQL: { readonly system: string; readonly uptimer: string } = {
-  system: itemsSql(SYSTEM_ITEM),
-  uptimer: itemsSql(UPTIMER_ITEM),
+  system: itemsSql(ITEM.system),
+  uptimer: itemsSql(ITEM.uptimer),
 };
 
 /**
@@ -243,4 +219,158 @@ export function itemsParameters(userId: string, format: ListingItemFormat): stri
   if (format.dialect === "uptimer") return [userId];
   const { status, kind } = format;
   return [userId, status.ACTIVE, status.SUSPENDED, status.ARCHIVED, format.unknownStatus, kind.LIVE, kind.SANDBOX, format.unknownKind];
+}
+
+/** The known status and kind values, for `UNKNOWN`: any value outside them. */
+const KNOWN_STATUSES = Object.values(WORKSPACE_STATUS).join(", ");
+const KNOWN_KINDS = Object.values(WORKSPACE_KIND).join(", ");
+
+/** A page query's text and parameters (see {@link pageQuery}). */
+export interface PageQuery {
+  readonly text: string;
+  readonly parameters: readonly string[];
+}
+
+/** An int8 position in a page: a workspace id. */
+const WORKSPACE_ID = /^-?[0-9]{1,19}$/;
+/** A `listing_key` (`schema.ts`, step 14): its time part, then its business id part. */
+const LISTING_KEY = /^(?:[023]|1[0-9]{20})(?:1|0[\s\S]*)$/;
+const INT8_MAX = 9223372036854775807n;
+
+/**
+ * One page of a user's (`$1`) listing as {@link ITEMS_SQL} reads the whole
+ * one: a first row holding the version, then, when `query.count`, a row
+ * holding the number of items that match the filters, then the page's
+ * items, each with its position (`listing_key` and workspace id), in
+ * listing order; all of one snapshot. The filters' values are parameters;
+ * the text depends only on which filters are present, so each shape is
+ * prepared once. A page is an index range of `lobby_listing_page` after the
+ * position, never an offset; a name prefix an index range of
+ * `lobby_listing_names`. One more item than `limit` is read, to tell
+ * whether another page follows.
+ *
+ * @throws {ListingQueryError} When `query.after` is not a position this
+ *   repository makes (see {@link readPage}).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PGlite } from "@electric-sql/pglite";
+ * import { pageQuery, readPage } from "./_sql.ts";
+ * import { seedDemoData } from "./demo.ts";
+ * import { applySchema } from "./schema.ts";
+ * const db = await PGlite.create();
+ * try {
+ *   await applySchema((text) => db.exec(text));
+ *   await seedDemoData((text) => db.exec(text));
+ *   const query = { limit: 1 };
+ *   const { text, parameters } = pageQuery("demo-uptimer-user", { dialect: "uptimer" }, query);
+ *   const page = readPage((await db.query<string[]>(text, [...parameters], { rowMode: "array" })).rows, query);
+ *   assert.deepEqual(page.items, ['{"id":"ws_123456","name":"Production Monitoring","role":"owner","kind":"workspace"}']);
+ *   assert.equal(typeof page.next, "string");
+ * } finally {
+ *   await db.close();
+ * }
+ * ```
+ */
+export function pageQuery(userId: string, format: ListingItemFormat, query: ListingQuery): PageQuery {
+  const parameters = itemsParameters(userId, format);
+  const next = (value: string): string => {
+    parameters.push(value);
+    return `$${parameters.length}`;
+  };
+  const filters: string[] = [];
+  if (query.roles !== undefined) filters.push(`l.role = ANY(${next(textArray(query.roles))}::text[])`);
+  if (query.statuses !== undefined) filters.push(enumFilter("l.status", query.statuses, WORKSPACE_STATUS, KNOWN_STATUSES, next));
+  if (query.kinds !== undefined) filters.push(enumFilter("l.kind", query.kinds, WORKSPACE_KIND, KNOWN_KINDS, next));
+  if (query.nameStartsWith !== undefined) {
+    const prefix = next(query.nameStartsWith);
+    filters.push(`lower(l.name) COLLATE "C" >= lower(${prefix}) COLLATE "C"`,
+      `lower(l.name) COLLATE "C" < lobby_prefix_end(lower(${prefix})) COLLATE "C"`);
+  }
+  const where = ["l.user_id = $1", ...filters].join(" AND ");
+  let page = where;
+  if (query.after !== undefined) {
+    const { key, workspace } = position(query.after);
+    page += ` AND (l.listing_key, l.workspace_id) > (${next(key)}::text COLLATE "C", ${next(workspace)}::int8)`;
+  }
+  const limit = query.limit === undefined ? "" : ` LIMIT ${next(String(query.limit + 1))}::int8`;
+  const count = query.count === true
+    ? `UNION ALL
+  SELECT 1, ((SELECT count(*) FROM lobby_listing AS l WHERE ${where} AND NOT l.items_oversized)
+    + (SELECT count(*) FROM lobby_listing AS l WHERE ${where} AND l.items_oversized))::text, NULL, NULL
+  `
+    : "";
+  // Each half of the table (see ITEMS_SQL) gives its first items; the
+  // outer query merges them and keeps the first of both.
+  const half = (oversized: string) => `(SELECT 2 AS "part", ${ITEM[format.dialect]} AS "item", l.listing_key AS "key",
+    l.workspace_id AS "workspace" FROM lobby_listing AS l
+  WHERE ${page} AND ${oversized}
+  ORDER BY l.listing_key, l.workspace_id${limit})`;
+  const items = `SELECT * FROM (${half("NOT l.items_oversized")}
+  UNION ALL ${half("l.items_oversized")}
+  ORDER BY "key", "workspace"${limit}) AS i`;
+  const text = `SELECT x."item", x."key", x."workspace"::text FROM (
+  SELECT 0 AS "part", ${VERSION} AS "item", NULL::text COLLATE "C" AS "key", NULL::int8 AS "workspace"
+  ${count}UNION ALL ${items}
+) AS x
+ORDER BY x."part", x."key", x."workspace"`;
+  return { text, parameters };
+}
+
+/** A status or kind filter: the known values asked for, and `UNKNOWN` as any value outside the known ones. */
+function enumFilter(
+  column: string,
+  codes: readonly string[],
+  values: Readonly<Record<string, number>>,
+  known: string,
+  next: (value: string) => string,
+): string {
+  const asked = codes.filter((code) => code !== "UNKNOWN").map((code) => String(values[code]));
+  const parts = asked.length === 0 ? [] : [`${column} = ANY(${next(textArray(asked))}::int8[])`];
+  if (codes.includes("UNKNOWN")) parts.push(`${column} IS NULL OR ${column} NOT IN (${known})`);
+  return parts.length === 0 ? "false" : `(${parts.join(" OR ")})`;
+}
+
+/** A position made by {@link readPage}, taken apart, or a {@link ListingQueryError}. */
+function position(after: string): { key: string; workspace: string } {
+  const dot = after.indexOf(".");
+  const workspace = after.slice(0, dot);
+  const key = after.slice(dot + 1);
+  if (dot === -1 || !WORKSPACE_ID.test(workspace) || !LISTING_KEY.test(key)) {
+    throw new ListingQueryError("cursor", "not a position of a lobby listing");
+  }
+  const id = BigInt(workspace);
+  if (id > INT8_MAX || id < -INT8_MAX - 1n) throw new ListingQueryError("cursor", "not a position of a lobby listing");
+  return { key, workspace };
+}
+
+/**
+ * The page that {@link pageQuery}'s rows hold, for the query it was made
+ * from: the version, the count when asked, at most `limit` items, and the
+ * position of the last one (`workspace id.listing key`) when more follow.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readPage } from "./_sql.ts";
+ * const rows = [["16384.3", null, null], ['{"id":"a"}', "1000212640978600000000a", "7"], ['{"id":"b"}', "1000212640978600000000b", "8"]];
+ * assert.deepEqual(readPage(rows, { limit: 1 }), { version: "16384.3", items: ['{"id":"a"}'], next: "7.1000212640978600000000a" });
+ * assert.deepEqual(readPage(rows, {}), { version: "16384.3", items: ['{"id":"a"}', '{"id":"b"}'] });
+ * ```
+ */
+export function readPage(rows: readonly (readonly (string | null)[])[], query: ListingQuery): ListingPage {
+  const version = rows[0]![0]!;
+  const first = query.count === true ? 2 : 1;
+  const available = rows.length - first;
+  const size = query.limit === undefined ? available : Math.min(query.limit, available);
+  const items = new Array<string>(size);
+  for (let i = 0; i < size; i++) items[i] = rows[first + i]![0]!;
+  const page: { version: string; items: string[]; next?: string; total?: number } = { version, items };
+  if (size < available) {
+    const last = rows[first + size - 1]!;
+    page.next = `${last[2]}.${last[1]}`;
+  }
+  if (query.count === true) page.total = Number(rows[1]![0]);
+  return page;
 }

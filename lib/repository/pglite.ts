@@ -8,12 +8,14 @@
  */
 import type { PGliteInterface, ParserOptions } from "@electric-sql/pglite";
 import type { WorkspaceMembership } from "./workspace.ts";
-import { ITEMS_SQL, itemsParameters, LISTING_SQL, VERSION_SQL } from "./_sql.ts";
+import { ITEMS_SQL, itemsParameters, LISTING_SQL, pageQuery, readPage, VERSION_SQL } from "./_sql.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
 import { RepositoryEvents } from "./_events.ts";
 import {
   type ListingItemFormat,
+  type ListingPage,
+  type ListingQuery,
   type ListOptions,
   type RepositoryEvent,
   RepositoryUnavailableError,
@@ -95,6 +97,10 @@ export function pgliteRepository(db: PGliteInterface): WorkspaceRepository {
     for (let i = 1; i < rows.length; i++) listed[i - 1] = rows[i]![0];
     return { version: rows[0]![0], items: listed };
   }
+  async function page(userId: string, format: ListingItemFormat, listing: ListingQuery): Promise<ListingPage> {
+    const { text, parameters } = pageQuery(userId, format, listing);
+    return readPage(await query<(string | null)[]>(text, parameters), listing);
+  }
   return {
     listForUser: (userId: string, options?: ListOptions) =>
       breaker.run(options?.signal, () => query<WorkspaceMembership>(LISTING_SQL, [userId], PARSERS)),
@@ -102,6 +108,8 @@ export function pgliteRepository(db: PGliteInterface): WorkspaceRepository {
       breaker.run(options?.signal, async () => (await query<[string]>(VERSION_SQL, [userId]))[0]![0]),
     listItems: (userId: string, format: ListingItemFormat, options?: ListOptions) =>
       breaker.run(options?.signal, () => items(userId, format)),
+    listPage: (userId: string, format: ListingItemFormat, listing: ListingQuery, options?: ListOptions) =>
+      breaker.run(options?.signal, () => page(userId, format, listing)),
     watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),
   };
 }

@@ -7,13 +7,21 @@ import type { ParsedOptions, Sql } from "postgres";
 import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
-import { ITEMS_SQL, itemsParameters, LISTING_SQL, textArray, VERSIONS_SQL } from "./_sql.ts";
+import { ITEMS_SQL, itemsParameters, LISTING_SQL, pageQuery, readPage, textArray, VERSIONS_SQL } from "./_sql.ts";
 import { VersionBatcher } from "./_version_batch.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
 import { poolQueueCapacity, repairPoolQueue } from "./_pool_queue.ts";
 import { RepositoryEvents } from "./_events.ts";
-import type { ListingItemFormat, ListOptions, RepositoryEvent, VersionedItems, WorkspaceRepository } from "./repository.ts";
+import type {
+  ListingItemFormat,
+  ListingPage,
+  ListingQuery,
+  ListOptions,
+  RepositoryEvent,
+  VersionedItems,
+  WorkspaceRepository,
+} from "./repository.ts";
 import { applySchema } from "./schema.ts";
 
 /**
@@ -232,6 +240,17 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
     for (let i = 1; i < rows.length; i++) listed[i - 1] = rows[i]![0];
     return { version: rows[0]![0], items: listed };
   }
+  async function page(userId: string, format: ListingItemFormat, query: ListingQuery): Promise<ListingPage> {
+    // Built before anything is sent: a position it did not make is refused here.
+    const { text, parameters } = pageQuery(userId, format, query);
+    repairUnprepared();
+    if (ready !== undefined) {
+      await ready();
+      ready = undefined;
+    }
+    const rows = await sql.unsafe(text, parameters as string[], QUERY).values() as unknown as readonly (readonly (string | null)[])[];
+    return readPage(rows, query);
+  }
   const connections = typeof sql.options?.max === "number" && sql.options.max > 0 ? sql.options.max : DEFAULT_POOL;
   const events = new RepositoryEvents();
   const breaker = new Breaker({ maxRunning: maxRunning ?? 2 * connections, maxWaiting: maxWaiting ?? 10 * connections, events });
@@ -242,6 +261,8 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
     listingVersion: (userId: string, options?: ListOptions) => batcher.lookup(userId, options?.signal),
     listItems: (userId: string, format: ListingItemFormat, options?: ListOptions) =>
       breaker.run(options?.signal, () => items(userId, format)),
+    listPage: (userId: string, format: ListingItemFormat, query: ListingQuery, options?: ListOptions) =>
+      breaker.run(options?.signal, () => page(userId, format, query)),
     watch: (listener: (event: RepositoryEvent) => void) => events.watch(listener),
   };
 }

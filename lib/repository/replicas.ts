@@ -7,7 +7,7 @@
  * {@link WorkspaceRepository} (with its own pool, bounds and circuit
  * breaker) plus a health check, and every read method goes through one
  * routing function: `listForUser`, and the listing version reads
- * `listingVersion` and `listItems` when the primary and every replica have
+ * `listingVersion`, `listItems` (and `listPage`) when the primary and every replica have
  * them; anything that writes (the migration included) stays on the
  * primary.
  *
@@ -17,7 +17,7 @@ import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import { errorCode } from "./_events.ts";
 import { isUnavailableError } from "./is_unavailable_error.ts";
-import type { ListingItemFormat, ListOptions, RepositoryEvent, WorkspaceRepository } from "./repository.ts";
+import type { ListingItemFormat, ListingQuery, ListOptions, RepositoryEvent, WorkspaceRepository } from "./repository.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
 
 /** How often a replica's health is checked at most, in milliseconds: once a second, shared by every read. */
@@ -460,6 +460,11 @@ export function replicatedRepository(
       read(userId, options?.signal, (target) => target.listingVersion!(userId, options));
     repository.listItems = (userId: string, format: ListingItemFormat, options?: ListOptions) =>
       read(userId, options?.signal, (target) => target.listItems!(userId, format, options));
+    // Pages too, when every one can: a cursor holds a position in the data, good on any of them.
+    if (all.every((each) => typeof each.listPage === "function")) {
+      repository.listPage = (userId: string, format: ListingItemFormat, query: ListingQuery, options?: ListOptions) =>
+        read(userId, options?.signal, (target) => target.listPage!(userId, format, query, options));
+    }
   }
   if (typeof primary.watch === "function") {
     repository.watch = (listener: (event: RepositoryEvent) => void) => {

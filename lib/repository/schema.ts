@@ -69,6 +69,44 @@ function copied(row: "NEW" | "OLD"): string {
 }
 
 /**
+ * A timestamptz as the system dialect writes it (see `formatSystemTime`), in
+ * any session time zone: ISO 8601 at UTC to the second, with a sign and six
+ * digits for years outside 0000–9999, and JavaScript's limits for times
+ * beyond its range. NULL stays NULL.
+ */
+function apiTime(column: string): string {
+  const utc = `(${column} AT TIME ZONE 'UTC')`;
+  // ISO 8601 years: 1 BC is 0000, 2 BC is -000001; outside 0000-9999, a sign and six digits.
+  const year = `(CASE WHEN extract(year FROM ${utc}) < 0 THEN extract(year FROM ${utc}) + 1 ELSE extract(year FROM ${utc}) END)::int4`;
+  return `CASE
+    WHEN ${column} >= '0001-01-01 00:00:00+00' AND ${column} < '10000-01-01 00:00:00+00'
+      THEN to_char(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    WHEN ${column} >= '275760-09-13 00:00:00+00' THEN '+275760-09-13T00:00:00Z'
+    WHEN ${column} = '-infinity' THEN '-271821-04-20T00:00:00Z'
+    ELSE CASE WHEN ${year} < 0 THEN '-' || lpad((-${year})::text, 6, '0')
+      WHEN ${year} > 9999 THEN '+' || lpad(${year}::text, 6, '0')
+      ELSE lpad(${year}::text, 4, '0') END || to_char(${utc}, '-MM-DD"T"HH24:MI:SS"Z"')
+  END`;
+}
+
+/** A text column of the new row as JSON text: a JSON string, or `null`. */
+const json = (column: string): string => `coalesce(to_json(NEW.${column})::text, 'null')`;
+
+/** The uptimer dialect's item, JSON text. */
+const UPTIMER_ITEM = `'{"id":' || ${json("biz_id")} || ',"name":' || ${json("name")} || ',"role":' || ${json("role")} ||
+      ',"kind":"workspace"}'`;
+
+/** The system dialect's item up to its enum objects: `{"bizId":…,"workspaceTimezone":…`. */
+const SYSTEM_HEAD = `'{"bizId":' || ${json("biz_id")} || ',"institutionBizId":' || ${json("institution_biz_id")} ||
+      ',"entityBizId":' || ${json("entity_biz_id")} || ',"workspaceName":' || ${json("name")} ||
+      ',"workspaceTimezone":' || ${json("timezone")}`;
+
+/** The system dialect's item after its enum objects: `,"extraData":…}`. */
+const SYSTEM_TAIL = `',"extraData":' || ${json("extra_data")} ||
+      ',"createdAt":' || coalesce('"' || ${apiTime("NEW.created_at")} || '"', 'null') ||
+      ',"updatedAt":' || coalesce('"' || ${apiTime("NEW.updated_at")} || '"', 'null') || '}'`;
+
+/**
  * The migration steps, in order. Each must be idempotent (`IF NOT EXISTS`,
  * `ON CONFLICT`, …) because every start runs them all; append new steps at
  * the end, never edit a released one. Other systems write these tables, so
@@ -78,7 +116,7 @@ function copied(row: "NEW" | "OLD"): string {
  * ```ts
  * import assert from "node:assert/strict";
  * import { SCHEMA_STEPS } from "./schema.ts";
- * assert.equal(SCHEMA_STEPS.length, 13);
+ * assert.equal(SCHEMA_STEPS.length, 15);
  * assert.ok(SCHEMA_STEPS[0]?.startsWith("CREATE TABLE IF NOT EXISTS institutions"));
  * ```
  */
@@ -330,6 +368,105 @@ export const SCHEMA_STEPS: readonly string[] = [
           ORDER BY 1
           ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1;
       END IF;
+    END IF;
+  END
+  $do$`,
+  // 14–15. What the items' JSON and pages need, kept in lobby_listing so
+  // that it is computed once per write instead of once per read:
+  // `listing_key`, one text whose byte order ("C") is the listing order
+  // (created time, with infinities and NULL where Postgres sorts them, then
+  // business id, NULL last), a stored generated column; each item's uptimer
+  // JSON and the system item's JSON around its two enum objects (which
+  // depend on the answer's language), written by a BEFORE trigger, so every
+  // row inserted or updated by any path (the refresh functions, a rebuild,
+  // a hand-made fix) gets them. Indexed for pages (user, key, workspace),
+  // covering what a page reads, so that a listing is one index range
+  // rather than a heap page per item; rows too wide for a B-tree entry
+  // (`items_oversized`) through a second index, as in step 11. Also for
+  // name prefixes (user, lower(name) in byte order). Adding them rebuilds
+  // lobby_listing once, under this migration's lock.
+  `CREATE OR REPLACE FUNCTION lobby_listing_key(p_created timestamptz, p_biz text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+    SELECT CASE
+        WHEN p_created IS NULL THEN '3'
+        WHEN p_created = '-infinity' THEN '0'
+        WHEN p_created = 'infinity' THEN '2'
+        -- Microseconds since 4714-11-24 BC, the earliest time Postgres
+        -- keeps, in 20 digits: whole days as a date difference and the time
+        -- of day, both exact on every version.
+        ELSE '1' || lpad((((p_created AT TIME ZONE 'UTC')::date - DATE '4714-11-24 BC')::numeric * 86400000000
+          + round(extract(epoch FROM (p_created AT TIME ZONE 'UTC')::time)::numeric * 1000000))::text, 20, '0')
+      END || CASE WHEN p_biz IS NULL THEN '1' ELSE '0' || p_biz END
+  $fn$;
+  -- The least text above every text that starts with p, in byte order
+  -- (UTF-8's bytes sort as its code points): p's last character that can
+  -- grow, grown by one, surrogates skipped. NULL when none can.
+  CREATE OR REPLACE FUNCTION lobby_prefix_end(p text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
+  DECLARE
+    i int := length(p);
+    c int;
+  BEGIN
+    WHILE i > 0 LOOP
+      c := ascii(substr(p, i, 1));
+      IF c < 1114111 THEN
+        c := CASE WHEN c + 1 BETWEEN 55296 AND 57343 THEN 57344 ELSE c + 1 END;
+        RETURN substr(p, 1, i - 1) || chr(c);
+      END IF;
+      i := i - 1;
+    END LOOP;
+    RETURN NULL;
+  END
+  $fn$;
+  CREATE OR REPLACE FUNCTION lobby_listing_format() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  BEGIN
+    NEW.uptimer_item := ${UPTIMER_ITEM};
+    NEW.system_head := ${SYSTEM_HEAD};
+    NEW.system_tail := ${SYSTEM_TAIL};
+    RETURN NEW;
+  END
+  $fn$`,
+  `DO $do$
+  DECLARE
+    stale boolean := false;
+  BEGIN
+    IF NOT EXISTS (
+      SELECT FROM pg_attribute WHERE attrelid = 'lobby_listing'::regclass AND attname = 'listing_key' AND NOT attisdropped
+    ) THEN
+      ALTER TABLE lobby_listing
+        ADD COLUMN listing_key text COLLATE "C" GENERATED ALWAYS AS (lobby_listing_key(created_at, biz_id)) STORED,
+        ADD COLUMN uptimer_item text,
+        ADD COLUMN system_head text,
+        ADD COLUMN system_tail text,
+        ADD COLUMN items_oversized boolean NOT NULL GENERATED ALWAYS AS (
+          octet_length(user_id) + 2 * coalesce(octet_length(biz_id), 0) + coalesce(octet_length(role), 0)
+          + coalesce(octet_length(uptimer_item), 0) + coalesce(octet_length(system_head), 0)
+          + coalesce(octet_length(system_tail), 0) > ${OVERSIZED_BYTES}
+        ) STORED;
+      stale := true;
+    END IF;
+    IF NOT EXISTS (
+      SELECT FROM pg_trigger WHERE tgrelid = 'lobby_listing'::regclass AND tgname = 'lobby_listing_format' AND tgenabled <> 'D'
+    ) THEN
+      DROP TRIGGER IF EXISTS lobby_listing_format ON lobby_listing;
+      CREATE TRIGGER lobby_listing_format BEFORE INSERT OR UPDATE ON lobby_listing
+        FOR EACH ROW EXECUTE FUNCTION lobby_listing_format();
+      stale := true;
+    END IF;
+    IF stale THEN
+      PERFORM lobby_listing_rebuild();
+    END IF;
+    IF to_regclass('lobby_listing_page') IS NULL THEN
+      CREATE INDEX lobby_listing_page ON lobby_listing (user_id, listing_key, workspace_id)
+        INCLUDE (role, status, kind, uptimer_item, system_head, system_tail)
+        WHERE NOT items_oversized;
+    END IF;
+    IF to_regclass('lobby_listing_page_oversized') IS NULL THEN
+      CREATE INDEX lobby_listing_page_oversized ON lobby_listing (user_id, listing_key, workspace_id) WHERE items_oversized;
+    END IF;
+    IF to_regclass('lobby_listing_names') IS NULL THEN
+      CREATE INDEX lobby_listing_names ON lobby_listing (user_id, lower(name) COLLATE "C");
     END IF;
   END
   $do$`,
