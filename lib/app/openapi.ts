@@ -25,6 +25,7 @@
 import {
   FAILURES,
   type FailureSpec,
+  type ParameterFault,
   SYSTEM_API_VERSION,
   systemFailure,
   systemSuccess,
@@ -33,6 +34,7 @@ import {
 } from "../envelope/mod.ts";
 import type { Dialect, PlainResponse } from "../handler/mod.ts";
 import { DEFAULT_ROUTES } from "../handler/mod.ts";
+import { encodeCursor, filtersFingerprint } from "../handler/_cursor.ts";
 import { LOCALES } from "../locale/mod.ts";
 import { WORKSPACE_KIND, WORKSPACE_STATUS, type WorkspaceMembership } from "../repository/mod.ts";
 import { VERSION } from "./cli.ts";
@@ -114,12 +116,24 @@ const HEADERS: { readonly [name: string]: JsonObject } = {
     false,
   ),
   "Content-Length": header("On a HEAD answer: the length in bytes of the body the same GET would have.", { pattern: "^[0-9]+$" }),
+  "Link": header(
+    "On a page (`limit` or `cursor`) that is not the last: the next page (RFC 8288), `<path?parameters>; rel=\"next\"`, " +
+      "a reference relative to the request's path with the request's parameters in their order and `cursor` replaced " +
+      "or added. Follow it as it is; absent on the last page and on a 304.",
+    { pattern: "^<[^<>]+>; rel=\"next\"$" },
+    false,
+  ),
+  "X-Total-Count": header(
+    "With `count=true`: how many workspaces match the filters in all, whatever the page. Absent on a 304.",
+    { pattern: "^(0|[1-9][0-9]*)$" },
+    false,
+  ),
 };
 
 // Headers on every answer of both dialects; then the ones only some statuses carry.
 const DIALECT_HEADERS: readonly string[] = ["Cache-Control", "Vary", "Content-Language", "X-Request-Id"];
 const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = {
-  200: ["ETag"],
+  200: ["ETag", "Link", "X-Total-Count"],
   204: ["Allow"],
   401: ["WWW-Authenticate"],
   405: ["Allow"],
@@ -128,13 +142,18 @@ const EXTRA_HEADERS: { readonly [status: number]: readonly string[] } = {
 const NOT_MODIFIED_HEADERS: readonly string[] = ["Cache-Control", "Vary", "X-Request-Id", "ETag"];
 
 // A request header lobby reads, never required by the schema (the checks say when it must be there).
-const parameter = (name: string, description: string, schema: JsonObject = {}): JsonObject => ({
+const parameter = (name: string, description: string, schema: JsonObject = {}, where = "header"): JsonObject => ({
   name,
-  in: "header",
+  in: where,
   required: false,
   description,
   schema: { type: "string", ...schema },
 });
+// A query parameter of the listing: all optional, each at most once.
+const query = (name: string, description: string, schema: JsonObject): JsonObject =>
+  parameter(name, `${description} Given twice, or with a value it does not take, it is refused (400, naming it).`, schema, "query");
+// A comma-separated list of codes: one or more, each exactly one of them.
+const codes = (values: readonly string[]): JsonObject => ({ pattern: `^(${values.join("|")})(,(${values.join("|")}))*$` });
 
 // Every request header lobby reads (besides Authorization, which is the security scheme).
 const PARAMETERS: { readonly [name: string]: JsonObject } = {
@@ -166,12 +185,51 @@ const PARAMETERS: { readonly [name: string]: JsonObject } = {
       "Never used for authorization.",
     { pattern: "^[A-Za-z0-9_.-]{1,64}$" },
   ),
+  Limit: query(
+    "limit",
+    "A page of at most this many workspaces (1-500, digits only, no sign or leading zero), the first in listing order; " +
+      "the answer links the next page (`Link`, and `meta.next_cursor` in the uptimer dialect).",
+    { pattern: "^[1-9][0-9]{0,2}$" },
+  ),
+  Cursor: query(
+    "cursor",
+    "Where the page starts: the `cursor` of the previous page's `Link` (or `meta.next_cursor`), opaque, for the same " +
+      "filters. Without `limit`, the page has the previous one's size. A cursor grants nothing: the user is always the " +
+      "token's.",
+    { pattern: "^[A-Za-z0-9_-]{1,2048}$" },
+  ),
+  Role: query("role", "Only memberships with one of these roles (comma-separated).", codes(["owner", "member"])),
+  Status: query(
+    "status",
+    "Only workspaces with one of these statuses (comma-separated; `UNKNOWN` is any stored value outside the others).",
+    codes([...Object.keys(WORKSPACE_STATUS), "UNKNOWN"]),
+  ),
+  Kind: query(
+    "kind",
+    "Only workspaces of one of these kinds (comma-separated; `UNKNOWN` is any stored value outside the others).",
+    codes([...Object.keys(WORKSPACE_KIND), "UNKNOWN"]),
+  ),
+  Q: query(
+    "q",
+    "Only workspaces whose name starts with this, compared case-insensitively (folded with the database's `lower()`): " +
+      "1-100 characters, no control characters or noncharacters.",
+    { minLength: 1, maxLength: 100 },
+  ),
+  Count: query(
+    "count",
+    "`true`: the answer says how many workspaces match the filters in all (`X-Total-Count`, and `meta.total_count` in " +
+      "the uptimer dialect). Never counted unless asked.",
+    { enum: ["true", "false"] },
+  ),
 };
+
+// The listing's query parameters, taken when the repository serves pages (lobby's do).
+const QUERY = ["Limit", "Cursor", "Role", "Status", "Kind", "Q", "Count"] as const;
 
 // Which parameters each dialect's listing reads.
 const READS: { readonly [D in Dialect]: readonly string[] } = {
-  system: ["AcceptLanguage", "XClientHash", "XWorkspaceId", "IfNoneMatch", "XRequestId", "Traceparent"],
-  uptimer: ["AcceptLanguage", "XClientHash", "IfNoneMatch", "XRequestId", "Traceparent"],
+  system: [...QUERY, "AcceptLanguage", "XClientHash", "XWorkspaceId", "IfNoneMatch", "XRequestId", "Traceparent"],
+  uptimer: [...QUERY, "AcceptLanguage", "XClientHash", "IfNoneMatch", "XRequestId", "Traceparent"],
 };
 
 const TIME = { type: "string", format: "date-time", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$" };
@@ -236,7 +294,28 @@ const SCHEMAS: { readonly [name: string]: JsonObject } = {
     role: { type: "string", enum: ["owner", "member"], description: "The user's role in the workspace." },
     kind: { const: "workspace" },
   }),
-  UptimerSuccess: closed({ result: { type: "array", description: LISTED, items: ref("schemas", "UptimerWorkspace") }, error: NULL, meta: NULL }),
+  UptimerSuccess: closed({
+    result: { type: "array", description: LISTED, items: ref("schemas", "UptimerWorkspace") },
+    error: NULL,
+    meta: {
+      description: "`null`, unless the request asked for a page or a count.",
+      oneOf: [NULL, ref("schemas", "UptimerPageMeta"), ref("schemas", "UptimerCountMeta")],
+    },
+  }),
+  UptimerPageMeta: {
+    type: "object",
+    description: "A page (`limit` or `cursor`): where the next one starts, and with `count=true` the total.",
+    required: ["next_cursor", "has_more"],
+    additionalProperties: false,
+    properties: {
+      next_cursor: { type: ["string", "null"], pattern: "^[A-Za-z0-9_-]+$", description: "The next page's `cursor`; `null` on the last page." },
+      has_more: { type: "boolean", description: "Whether a next page follows." },
+      total_count: { type: "integer", minimum: 0, description: "With `count=true`: how many workspaces match the filters in all." },
+    },
+  },
+  UptimerCountMeta: closed({
+    total_count: { type: "integer", minimum: 0, description: "How many workspaces match the filters in all." },
+  }, "`count=true` without a page."),
   UptimerError: closed({
     code: { type: "integer", enum: unique(Object.values(FAILURES).map((spec) => spec.uptimer)) },
     error_type: { type: "string", enum: unique(Object.values(FAILURES).map((spec) => spec.errorType)) },
@@ -248,7 +327,9 @@ const SCHEMAS: { readonly [name: string]: JsonObject } = {
 
 // What each failure status means, for the responses' descriptions.
 const MEANING: { readonly [status in FailureSpec["status"]]: string } = {
-  400: "A query parameter is present (the listing takes none), or `X-Workspace-Id` is malformed.",
+  400: "A query parameter the listing does not take, a value it does not accept or a parameter given twice (the " +
+    "message names the parameter and what it takes), or a malformed `X-Workspace-Id`. Behind a repository without " +
+    "pages, every query parameter.",
   401: "No token, an `Authorization` header that is not `Bearer <token>`, or a token that is invalid, expired, " +
     "not yet valid, for another issuer or audience, or bound to another `X-Client-Hash`.",
   404: "Not this path: any other path under the dialect's prefix gets this answer (a path outside both prefixes gets a " +
@@ -270,6 +351,14 @@ const EXAMPLE_ROWS: { readonly [D in Dialect]: readonly WorkspaceMembership[] } 
   ],
 };
 const EXAMPLE_TIME = Date.UTC(2024, 2, 2);
+// What a cursor looks like (the position is the repository's own text).
+const EXAMPLE_CURSOR = encodeCursor({ position: "2026-03-22T10:30:00Z ws_123456", filters: filtersFingerprint({}), limit: 1 });
+// Refused parameters, as the 400 examples show them.
+const EXAMPLE_FAULTS: readonly ParameterFault[] = [
+  { parameter: "limit", problem: "invalid" },
+  { parameter: "cursor", problem: "invalid" },
+  { parameter: "status", problem: "repeated" },
+];
 
 function row(bizId: string, name: string, timezone: string, role: "owner" | "member", at: string): WorkspaceMembership {
   const date = new Date(at);
@@ -302,13 +391,19 @@ function dialectResponses(dialect: Dialect): JsonObject {
       content: {
         "application/json": {
           schema: ref("schemas", `${name}Success`),
-          examples: {
-            workspaces: {
-              value: (dialect === "system"
-                ? systemSuccess(EXAMPLE_ROWS.system, "en", EXAMPLE_TIME)
-                : uptimerSuccess(EXAMPLE_ROWS.uptimer)) as unknown as Json,
+          examples: dialect === "system"
+            ? { workspaces: { value: systemSuccess(EXAMPLE_ROWS.system, "en", EXAMPLE_TIME) as unknown as Json } }
+            : {
+              workspaces: { value: uptimerSuccess(EXAMPLE_ROWS.uptimer) as unknown as Json },
+              page: {
+                summary: "?limit=1&count=true: the first page, the next one's cursor and the total",
+                value: { ...uptimerSuccess(EXAMPLE_ROWS.uptimer.slice(0, 1)), meta: { next_cursor: EXAMPLE_CURSOR, has_more: true, total_count: 2 } } as unknown as Json,
+              },
+              count: {
+                summary: "?role=owner&count=true: a filtered listing and its count, without a page",
+                value: { ...uptimerSuccess(EXAMPLE_ROWS.uptimer.slice(0, 1)), meta: { total_count: 1 } } as unknown as Json,
+              },
             },
-          },
         },
       },
     },
@@ -328,11 +423,19 @@ function dialectResponses(dialect: Dialect): JsonObject {
     const schema: JsonObject = dialect === "system"
       ? { $ref: "#/components/schemas/SystemFailure", properties: { code: codeSchema } }
       : { $ref: "#/components/schemas/UptimerFailure", properties: { error: { properties: { code: codeSchema } } } };
-    const examples = Object.fromEntries(failures.map(([failure]) => {
+    const examples: JsonObject = Object.fromEntries(failures.map(([failure]) => {
       const key = failure as keyof typeof FAILURES;
       const body = dialect === "system" ? systemFailure(key, "en", EXAMPLE_TIME) : uptimerFailure(key, "en");
       return [failure, { value: body as unknown as Json }];
     }));
+    if (status === 400) {
+      for (const fault of EXAMPLE_FAULTS) {
+        const body = dialect === "system"
+          ? systemFailure("malformed_request", "en", EXAMPLE_TIME, fault)
+          : uptimerFailure("malformed_request", "en", fault);
+        examples[`${fault.parameter}_${fault.problem}`] = { value: body as unknown as Json };
+      }
+    }
     responses[`${name}${status}`] = {
       description: `${MEANING[status]} Codes: ${unique(codes).join(", ")}.`,
       headers: headersOf(status),
@@ -367,8 +470,13 @@ function pathItem(dialect: Dialect): JsonObject {
       ...listing,
       operationId: `list${name}Workspaces`,
       summary: "List the workspaces the token's user is a member of",
-      description: "Takes no query parameters: any parameter is refused (400) rather than ignored, so that no client " +
-        "believes it has filtered or paged. Checks run in order: path, method, token, then headers and parameters.",
+      description: "Without query parameters, the whole listing. With them (when the repository serves pages, as " +
+        "lobby's do): a keyset page (`limit`, then `cursor` from the answer's `Link`), filters (`role`, `status`, " +
+        "`kind`, combined with AND, the codes of one with OR), a case-insensitive name prefix (`q`) and a count " +
+        "(`count=true`), in any combination. A parameter it does not take, a value it does not accept or a parameter " +
+        "given twice is refused (400) rather than ignored, so that no client believes it has filtered or paged; a " +
+        "repository without pages refuses every parameter. Each set of parameters has its own `ETag`. Checks run in " +
+        "order: path, method, token, then headers and parameters.",
       responses: answers(false),
     },
     head: { ...listing, operationId: `head${name}Workspaces`, summary: "As GET, without the body", responses: answers(true) },

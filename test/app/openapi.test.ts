@@ -15,6 +15,7 @@ import {
   type WorkspaceMembership,
   type WorkspaceRepository,
 } from "../../lib/repository/mod.ts";
+import { pagedRepository } from "../handler/_paged_repository.ts";
 import { testDatabase } from "../_postgres.ts";
 import { signToken } from "../_tokens.ts";
 
@@ -66,6 +67,7 @@ const repositories: Record<string, WorkspaceRepository> = {
   rows: { listForUser: (user) => Promise.resolve(user === "alice" ? rows : []) },
   down: { listForUser: () => Promise.reject(new RepositoryUnavailableError({ cause: new Error("ECONNREFUSED") })) },
   broken: { listForUser: () => Promise.reject(new Error("relation does not exist")) },
+  paged: pagedRepository({ alice: rows }),
 };
 
 interface Case {
@@ -107,6 +109,16 @@ const CASES: readonly Case[] = [
   ...["POST", "PUT", "PATCH", "DELETE"].map((method) => ({ name: `405 ${method}`, method, headers: bearer(alice), status: 405 })),
   { name: "500", headers: bearer(alice), repository: "broken", status: 500 },
   { name: "503", headers: bearer(alice), repository: "down", status: 503 },
+  { name: "200 a page", query: "?limit=1", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "200 a page with its count", query: "?limit=1&count=true", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "200 the only page", query: "?limit=2&count=true", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "200 a count", query: "?role=owner&count=true", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "200 filtered", query: "?status=SUSPENDED,UNKNOWN&kind=SANDBOX&q=o", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "200 without parameters, over pages", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "HEAD 200 a page", method: "HEAD", query: "?limit=1&count=true", headers: bearer(alice), repository: "paged", status: 200 },
+  { name: "400 a bad value", query: "?limit=0", headers: bearer(alice), repository: "paged", status: 400 },
+  { name: "400 a repeated parameter", query: "?q=a&q=b", headers: bearer(alice), repository: "paged", status: 400 },
+  { name: "400 an unknown parameter", query: "?page=2", headers: bearer(alice), repository: "paged", status: 400 },
 ];
 
 /** `response` against the document's answer for `method` on `path` with its status: headers and body. */
@@ -196,6 +208,27 @@ t.test("real answers over a versioned repository (ETag, If-None-Match, 304) matc
   }
 });
 
+t.test("real pages followed by their Link, and a page's 304, match the document", async (t) => {
+  const handler = createWorkspacesHandler({ repository: pagedRepository({ alice: rows }), auth: { keys: await secretKeys(SECRET) }, now: () => NOW, log: () => {} });
+  for (const dialect of ["system", "uptimer"] as const) {
+    const path = DEFAULT_ROUTES[dialect].path;
+    let target: string | undefined = `${path}?count=true&limit=1`;
+    let pages = 0;
+    while (target !== undefined) {
+      const response: Response = await handler(new Request(`http://lobby.test${target}`, { headers: bearer(alice) }));
+      t.equal(response.status, 200, `${dialect} ${target}`);
+      const link: string | null = response.headers.get("link");
+      const etag = response.headers.get("etag")!;
+      await matchesDocument(t, `${dialect} page ${++pages}`, path, "GET", response);
+      const again = await handler(new Request(`http://lobby.test${target}`, { headers: { ...bearer(alice), "if-none-match": etag } }));
+      t.equal(again.status, 304);
+      await matchesDocument(t, `${dialect} page ${pages}: 304`, path, "GET", again);
+      target = link === null ? undefined : /^<([^>]+)>/.exec(link)![1];
+    }
+    t.equal(pages, rows.length, `${dialect}: one page per workspace`);
+  }
+});
+
 t.test("a body the document does not allow is caught", async (t) => {
   const operation = resolve((document.paths[DEFAULT_ROUTES.uptimer.path] as Node).get);
   const unauthorized = resolve((operation.responses as Node)["401"]);
@@ -203,6 +236,14 @@ t.test("a body the document does not allow is caught", async (t) => {
   const body = { result: null, error: { code: 1404, error_type: "not_found", message: "m", details: "d" }, meta: null };
   t.not(validate(schema, body).length, 0, "a 1404 is not a 401's code");
   t.not(validate(schema, { ...body, extra: true }).length, 0, "no extra fields");
+  const ok = resolve((operation.responses as Node)["200"]);
+  const success = ((ok.content as Node)["application/json"] as { schema: unknown }).schema;
+  const page = { result: [], error: null, meta: { next_cursor: null, has_more: false } };
+  t.same(validate(success, page), [], "a last page");
+  t.not(validate(success, { ...page, meta: { has_more: false } }).length, 0, "a page's meta has next_cursor");
+  t.not(validate(success, { ...page, meta: { total_count: -1 } }).length, 0, "a count is never negative");
+  t.not(validate(success, { ...page, meta: { total_count: 1, next_cursor: "x" } }).length, 0, "a count's meta is one or the other");
+  t.not(validate(success, { ...page, meta: {} }).length, 0, "meta is null or says something");
 });
 
 t.test("the standalone server serves the document at /openapi.json", async (t) => {
