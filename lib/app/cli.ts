@@ -403,11 +403,16 @@ async function checkDatabase(config: ServerConfig): Promise<Part> {
   }
   const sql = await connect(url, "lobby check", 5000);
   try {
-    const [row] = await sql.unsafe<{ version: string; migrated: boolean }[]>(
-      "SELECT split_part(current_setting('server_version'), ' ', 1) AS version, to_regclass('lobby_listing') IS NOT NULL AS migrated",
+    // The last index the migration makes tells a current schema from an older lobby's.
+    const [row] = await sql.unsafe<{ version: string; schema: "current" | "older" | "none" }[]>(
+      `SELECT split_part(current_setting('server_version'), ' ', 1) AS version,
+        CASE WHEN to_regclass('lobby_listing_page') IS NOT NULL THEN 'current'
+          WHEN to_regclass('lobby_listing') IS NOT NULL THEN 'older' ELSE 'none' END AS schema`,
     );
-    const schema = row?.migrated
+    const schema = row?.schema === "current"
       ? "lobby's schema is in place"
+      : row?.schema === "older"
+      ? "lobby's schema is an older lobby's (lobby migrate, or the server's first listing, brings it up to date)"
       : "lobby's schema is not there yet (lobby migrate, or the server's first listing, creates it)";
     return { ok: true, name: "database", text: `Postgres ${row?.version} at ${url.redacted} answers; ${schema}` };
   } catch (error) {

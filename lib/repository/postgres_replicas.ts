@@ -14,7 +14,8 @@ import { type ReadReplica, type ReplicaEvent, type ReplicaHealth, type Replicate
 /**
  * What a replica's health check asks, in one statement without
  * parameters (so it runs the same through a pooler): whether the server
- * is a standby, whether lobby's read model is there, whether replay is
+ * is a standby, whether lobby's schema is there as this version reads it
+ * (the last index its migration makes, and the versions), whether replay is
  * paused, whether a WAL receiver runs, whether everything received has
  * been replayed, and the time since the last replayed transaction
  * committed on the primary. Every function it calls is open to any role.
@@ -28,7 +29,7 @@ import { type ReadReplica, type ReplicaEvent, type ReplicaHealth, type Replicate
  */
 export const REPLICA_HEALTH_SQL: string = `SELECT
   pg_is_in_recovery() AS "standby",
-  to_regclass('lobby_listing') IS NOT NULL AS "migrated",
+  to_regclass('lobby_listing_page') IS NOT NULL AND to_regclass('lobby_listing_versions') IS NOT NULL AS "migrated",
   CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END AS "paused",
   EXISTS (SELECT FROM pg_stat_wal_receiver) AS "streaming",
   COALESCE(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), false) AS "replayed",

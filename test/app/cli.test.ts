@@ -199,6 +199,13 @@ t.test("migrate applies the schema, then check finds it", async (t) => {
     "ok    database: Postgres at … answers; lobby's schema is in place",
     "ok    JWT_SECRET: keys for HS256, HS384, HS512",
   ]);
+
+  // An older lobby's schema (the read model without its page index) is told apart, and migrate brings it up to date.
+  await db.sql.unsafe("DROP INDEX lobby_listing_page");
+  const older = await run(["check"], env);
+  t.match(older.out[1], /^ok {4}database: Postgres \S+ at .* answers; lobby's schema is an older lobby's \(lobby migrate/);
+  t.equal((await run(["migrate"], { DATABASE_URL: db.url })).status, 0);
+  t.match((await run(["check"], env)).out[1], /lobby's schema is in place$/);
 });
 
 /** A JWKS issuer on 127.0.0.1 answering `status` and `body` on every path. */
