@@ -126,7 +126,10 @@ for (const driver of drivers) {
     t.equal(noToken.status, 401, "no token: 401, even with *");
     const bad = await handler(new Request(SYSTEM, { headers: { ...condition, authorization: "Bearer not.a.token" } }));
     t.equal(bad.status, 401, "a bad token: 401");
-    t.equal((await ask(handler, `${SYSTEM}?role=owner`, DEMO_USER, condition)).status, 400, "a query parameter: 400");
+    t.equal((await ask(handler, `${SYSTEM}?page=2`, DEMO_USER, condition)).status, 400, "an unknown query parameter: 400");
+    t.equal((await ask(handler, `${SYSTEM}?limit=0`, DEMO_USER, condition)).status, 400, "a bad value of a known one: 400");
+    // A filtered listing is another listing: the whole listing's tag does not match it.
+    t.equal((await ask(handler, `${SYSTEM}?role=owner`, DEMO_USER, condition)).status, 200, "a filter: 200, not the whole listing's 304");
     t.equal((await ask(handler, SYSTEM, DEMO_USER, { ...condition, "x-workspace-id": "bad id!" })).status, 400, "a malformed header: 400");
     // Another user's tag never matches, though both may be at the same version.
     const other = await ask(handler, SYSTEM, DEMO_EMPTY_USER);
