@@ -320,9 +320,9 @@ function poolerEvent(variable: string, url: DatabaseUrl, sign: PoolerSign): LogE
     database: url.redacted,
     sign,
     message: `${variable} leads to a transaction pooler such as PgBouncer (${seen}): prepared statements and the ` +
-      `statement_timeout startup parameter are off from now on; add pgbouncer=true to ${variable}, which also turns ` +
-      "off pipelining (a pooler can lose pipelined queries, and that connection then hangs), and give the database " +
-      "role a statement_timeout (ALTER ROLE … SET statement_timeout = '5s')",
+      `statement_timeout startup parameter are off from now on; add pgbouncer=true to ${variable}, so that the ` +
+      "requests after the next start do not fail before this is noticed again, and give the database role a " +
+      "statement_timeout (ALTER ROLE … SET statement_timeout = '5s')",
   };
 }
 
@@ -339,13 +339,14 @@ function clientOptions(url: DatabaseUrl) {
     database: url.database,
     ssl: postgresSsl(url.sslmode),
     prepare: url.prepare,
-    // Behind a transaction pooler (prepare=false, pgbouncer=true), one query
-    // at a time per connection: PgBouncer 1.18 can lose a parameterized
-    // query pipelined behind another one's Sync, and that connection then
-    // waits forever (pgbouncer/pgbouncer#759; Supavisor wedges likewise,
-    // porsager/postgres#970). postgres.js fixes this per connection when
-    // the pool is made, so it is decided here from the URL.
-    ...(url.prepare ? {} : { max_pipeline: 0 }),
+    // Behind a transaction pooler (prepare=false, pgbouncer=true) nothing may
+    // be pipelined: PgBouncer 1.18 can lose a parameterized query pipelined
+    // behind another one's Sync, and that connection then waits forever
+    // (pgbouncer/pgbouncer#759; Supavisor wedges likewise,
+    // porsager/postgres#970). Without prepared statements postgres.js
+    // pipelines none of lobby's queries (see postgresRepository), so
+    // max_pipeline stays as it is: at 0 postgres.js would never call the
+    // hook through which lobby repairs its pool.
     max: 10,
     // A dead server fails a connection attempt within 2 s, and a returning
     // one is tried again within half a second: postgres.js's own backoff

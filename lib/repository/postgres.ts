@@ -87,6 +87,14 @@ const OPTIONS = v.strictObject({
  */
 const QUERY = { prepare: true, onexecute: repairPoolQueue } as { prepare: true };
 
+/**
+ * How a query without parameters is sent: postgres.js keeps the connection
+ * to it alone (no query pipelined behind it) when its `onexecute` answers
+ * false, as a transaction pooler needs (see the probe in
+ * `postgresRepository`).
+ */
+const UNPIPELINED = { onexecute: () => false } as { prepare?: boolean };
+
 /** postgres.js's own default pool size. */
 const DEFAULT_POOL = 10;
 
@@ -134,7 +142,9 @@ const DEFAULT_POOL = 10;
  * all its queries). With `prepare: false` postgres.js calls that hook
  * only before a query without parameters, so one in 256 listings is then
  * followed by a `SELECT 1` until the pool's queues are found repaired
- * (`bench/postgres-queue.md`).
+ * (`bench/postgres-queue.md`); lobby's queries are then never pipelined, as
+ * a transaction pooler needs. With `max_pipeline: 0` postgres.js never
+ * calls the hook: leave that option alone, or the pool is not repaired.
  *
  * How fast a dead server is noticed and a returning one found again is up
  * to the client: give it a short `connect_timeout` and a `backoff` of well
@@ -188,29 +198,43 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
   // A stand-in without options (a benchmark's) is left as it is.
   const parsers = sql.options?.parsers as ParsedOptions["parsers"] | undefined;
   if (parsers !== undefined) parsers[TIMESTAMPTZ_OID] = parseTimestamptz;
-  // Dropped once the schema is in place: listings then skip even the await
-  // of a settled promise.
-  let ready = lazySchema ? once(() => applySchema((text) => sql.unsafe(text))) : undefined;
+  // Dropped once the schema is in place.
+  // Nothing is pipelined behind the migration either (see the probe below).
+  let ready = lazySchema ? once(() => applySchema((text) => sql.unsafe(text, [], UNPIPELINED))) : undefined;
   // With prepare: false postgres.js calls onexecute only before a query
   // without parameters: every 256th query then also sends one, until such
-  // probes keep finding queues already repaired.
+  // probes keep finding queues already repaired. The probe answers false,
+  // so that postgres.js pipelines nothing behind it: a client made for a
+  // transaction pooler then never pipelines lobby's queries (each one with
+  // parameters waits for its own Describe), which PgBouncer 1.18 can lose.
   let sent = 0;
   let known = 0;
-  const probe = (connection: unknown): true => {
+  const probe = (connection: unknown): false => {
     const queue = (connection as { queue?: unknown } | null)?.queue;
     if (typeof queue === "object" && queue !== null && poolQueueCapacity(queue) !== undefined) known++;
-    return repairPoolQueue(connection);
+    repairPoolQueue(connection);
+    return false;
   };
   function repairUnprepared(): void {
     if (known >= 4 || (++sent & 255) !== 0 || sql.options?.prepare !== false) return;
     sql.unsafe("SELECT 1", [], { onexecute: probe } as { prepare?: boolean }).execute().catch(() => {});
   }
-  async function list(userId: string): Promise<readonly WorkspaceMembership[]> {
-    repairUnprepared();
-    if (ready !== undefined) {
-      await ready();
-      ready = undefined;
+  // Before each query: the schema, once (the probe waits for it too, so
+  // nothing is sent beside the migration); then, rarely, the probe.
+  // Returns nothing to wait for once the schema is in place.
+  function start(): Promise<void> | undefined {
+    if (ready === undefined) {
+      repairUnprepared();
+      return undefined;
     }
+    return ready().then(() => {
+      ready = undefined;
+      repairUnprepared();
+    });
+  }
+  async function list(userId: string): Promise<readonly WorkspaceMembership[]> {
+    const starting = start();
+    if (starting !== undefined) await starting;
     const rows = await sql.unsafe<WorkspaceMembership[]>(LISTING_SQL, [userId], QUERY);
     // Callers get a plain array, not postgres.js's result array (a
     // subclass carrying count, columns, statement…); copied by index,
@@ -220,20 +244,14 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
     return listing;
   }
   async function versions(userIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
-    repairUnprepared();
-    if (ready !== undefined) {
-      await ready();
-      ready = undefined;
-    }
+    const starting = start();
+    if (starting !== undefined) await starting;
     const rows = await sql.unsafe(VERSIONS_SQL, [textArray(userIds)], QUERY).values() as unknown as readonly [string, string][];
     return new Map(rows);
   }
   async function items(userId: string, format: ListingItemFormat): Promise<VersionedItems> {
-    repairUnprepared();
-    if (ready !== undefined) {
-      await ready();
-      ready = undefined;
-    }
+    const starting = start();
+    if (starting !== undefined) await starting;
     // The first row is the version; each other is one item.
     const rows = await sql.unsafe(ITEMS_SQL[format.dialect], itemsParameters(userId, format), QUERY).values() as unknown as readonly [string][];
     const listed = new Array<string>(rows.length - 1);
@@ -243,11 +261,8 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
   async function page(userId: string, format: ListingItemFormat, query: ListingQuery): Promise<ListingPage> {
     // Built before anything is sent: a position it did not make is refused here.
     const { text, parameters } = pageQuery(userId, format, query);
-    repairUnprepared();
-    if (ready !== undefined) {
-      await ready();
-      ready = undefined;
-    }
+    const starting = start();
+    if (starting !== undefined) await starting;
     const rows = await sql.unsafe(text, parameters as string[], QUERY).values() as unknown as readonly (readonly (string | null)[])[];
     return readPage(rows, query);
   }

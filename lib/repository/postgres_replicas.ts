@@ -45,6 +45,12 @@ interface HealthRow {
   readonly sinceReplay: number | null;
 }
 
+// Sent on the client that also lists, so nothing may be pipelined behind it
+// (a query without parameters is the one postgres.js would pipeline behind,
+// and a transaction pooler can lose one pipelined): postgres.js keeps the
+// connection to this query alone when its `onexecute` answers false.
+const UNPIPELINED = { onexecute: () => false } as { prepare?: boolean };
+
 /**
  * The health check of a replica reached through `sql`, for
  * `replicatedRepository`: it measures lag, not idleness.
@@ -76,7 +82,7 @@ interface HealthRow {
  */
 export function postgresReplicaHealth(sql: Sql): () => Promise<ReplicaHealth> {
   return async () => {
-    const [row] = await sql.unsafe<HealthRow[]>(REPLICA_HEALTH_SQL);
+    const [row] = await sql.unsafe<HealthRow[]>(REPLICA_HEALTH_SQL, [], UNPIPELINED);
     if (row === undefined) throw new Error("The replica's health check returned no row");
     return health(row);
   };
@@ -124,9 +130,10 @@ const OPTIONS = v.strictObject({
  * `host:port/database` (never a password). The clients' pools, options
  * and lifetimes are the caller's; give each the options
  * `postgresRepository` asks for (short `connect_timeout` and `backoff`;
- * behind a transaction pooler `prepare: false` and `max_pipeline: 0`, since
- * PgBouncer 1.18 can lose a pipelined query and hang that connection,
- * pgbouncer/pgbouncer#759), and `fetch_types: false`:
+ * behind a transaction pooler `prepare: false`, with which lobby's queries
+ * are never pipelined, since PgBouncer 1.18 can lose a pipelined query and
+ * hang that connection, pgbouncer/pgbouncer#759; not `max_pipeline: 0`,
+ * which keeps the pool from being repaired), and `fetch_types: false`:
  * postgres.js's array-types query on each new connection rejects
  * unhandled when a restarting server ends that connection, which ends a
  * Node process (porsager/postgres#1192), as replicas stopped and started
