@@ -17,6 +17,7 @@ import { type QueryBenchResults, renderLatencySvg } from "./query-report.ts";
 import { renderScaleOutReport, type ScaleOutResult } from "./scale-out.ts";
 import { type PeerBenchResult, renderPeerReport } from "./peer.ts";
 import { renderShapeReport, type ShapeBenchResult } from "./shape.ts";
+import { type PagesBenchResult, renderPagesSection } from "./pages.ts";
 import { describeObserveRun, type ObserveBenchResult, type ObserveRow, renderObserveSection } from "./observe.ts";
 import { isMain, log, readJson, ROOT, writeOutput } from "./_harness/context.ts";
 import type { LoadRun, Series } from "./_harness/load.ts";
@@ -44,6 +45,7 @@ export interface BenchResults {
   scaleOut?: ScaleOutResult;
   peer?: PeerBenchResult;
   shape?: ShapeBenchResult;
+  pages?: PagesBenchResult;
 }
 
 const TARGETS = {
@@ -289,6 +291,7 @@ export function renderReport(results: BenchResults): string {
   if (results.scaleOut !== undefined) push(renderScaleOutReport(results.scaleOut));
   if (results.peer !== undefined) push(renderPeerReport(results.peer));
   if (results.shape !== undefined) push(renderShapeReport(results.shape));
+  if (results.pages !== undefined) push(renderPagesSection(results.pages).join("\n"));
   push("## The listing query", "");
   if (results.query?.markdown) push(results.query.markdown.trim(), "");
   else push(`Not measured in this run: ${results.query?.skipped ?? "skipped"}.`, "");
@@ -367,6 +370,9 @@ if (isMain(import.meta, "report")) {
     if (results.peer === undefined && peer !== undefined) results.peer = readJson<PeerBenchResult>(peer);
     const shape = newest(/-shape\.json$/);
     if (results.shape === undefined && shape !== undefined) results.shape = readJson<ShapeBenchResult>(shape);
+    // And the pages part (npm run bench:pages).
+    const pages = newest(/-pages\.json$/);
+    if (results.pages === undefined && pages !== undefined) results.pages = readJson<PagesBenchResult>(pages);
     log(`re-rendered ${writeOutput("bench/REPORT.md", renderReport(results))} and ${writeOutput("bench/results/rps-by-runtime.svg", renderRpsSvg(results))} from ${file}`);
   }
   const query = newest(/-query\.json$/);

@@ -15,6 +15,8 @@
  *    under load, 60 s steady (`bench/peer.ts`);
  * 9. the listing read as rows, as formatted columns or as each item's JSON
  *    (`bench/shape.ts`);
+ * 10. pages, filters and name search through the repository and over HTTP,
+ *    and their plans (`bench/pages.ts`: its own results file);
  *
  * then writes `bench/results/<YYYY-MM-DD>.json` and regenerates
  * `bench/REPORT.md` and `bench/results/rps-by-runtime.svg`
@@ -23,7 +25,7 @@
  * Environment: `DATABASE_URL` (default the `npm run bench:seed` database),
  * `BENCH_SECONDS` (per run, default 5), `BENCH_ROUNDS` (default 3),
  * `BENCH_RUNTIMES` (default `node,deno,bun`), `BENCH_SKIP` (comma-separated
- * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`, `scale-out`, `peer`, `shape`),
+ * parts to leave out: `query`, `auth`, `handler`, `adapters`, `stages`, `startup`, `profile`, `scale-out`, `peer`, `shape`, `pages`),
  * `BENCH_LOAD=autocannon` (use autocannon even when wrk is installed),
  * `BENCH_SCALE` (calls per round of the stage costs, default 1),
  * `BENCH_LAUNCHES` (start-ups per configuration, default 5).
@@ -45,6 +47,7 @@ import { runQueryBench, writeQueryResults } from "./query.ts";
 import { runScaleOutBench } from "./scale-out.ts";
 import { runPeerBench } from "./peer.ts";
 import { runShapeBench } from "./shape.ts";
+import { runPagesBench } from "./pages.ts";
 import { renderQueryReport } from "./query-report.ts";
 import { type BenchResults, renderReport, renderRpsSvg } from "./report.ts";
 
@@ -131,6 +134,13 @@ if (!skip.has("shape")) {
   log("rows shaped by Postgres (bench/shape.ts)");
   results.shape = await runShapeBench({ databaseUrl: url, log });
   if (results.shape.skipped) log(`  skipped: ${results.shape.skipped}`);
+}
+if (!skip.has("pages")) {
+  log("pages, filters and name search (bench/pages.ts)");
+  results.pages = await runPagesBench({ databaseUrl: url, rounds: envNumber("PAGES_ROUNDS", 6), slotMs: envNumber("PAGES_SLOT_MS", 500), seconds, log });
+  if (results.pages.skipped) log(`  skipped: ${results.pages.skipped}`);
+  else log(`  wrote ${writeOutput(`bench/results/${results.pages.date}-pages.json`, `${JSON.stringify(results.pages, null, 2)}\n`)}`);
+  if (results.pages.failures.length > 0) log(`  failed: ${results.pages.failures.join("; ")}`);
 }
 results.finishedAt = new Date().toISOString();
 results.loadAverageAtEnd = loadAverage();
