@@ -11,7 +11,10 @@
  *   Postgres (times as the API's text, enum values as integers, extra data
  *   as stored), the body written around them in JavaScript;
  * - **items**: `ITEMS_SQL.system`, each item's JSON as one column (and the
- *   version in the same statement), joined with commas (what lobby keeps).
+ *   version in the same statement), joined with commas (what lobby keeps):
+ *   the JSON `lobby_listing` keeps for each row, written by a trigger when
+ *   the row is, around the status and kind objects of the answer's
+ *   language, read from one covering index.
  *
  * Every variant's body is checked against the first's, and each driver's
  * against the other's, before anything is timed. Writes
@@ -236,7 +239,9 @@ export function renderShapeReport(result: ShapeBenchResult): string {
     "",
     "- **rows**: `LISTING_SQL`, typed columns (times parsed into `Date`s), the body written by `systemSuccessJson` (lobby before);",
     "- **columns**: the fields formatted by Postgres (times as the API's text, enum values as integers, extra data as stored), the body written around them;",
-    "- **items**: `ITEMS_SQL.system`, each item's JSON text as one column, joined (what lobby keeps).",
+    "- **items**: `ITEMS_SQL.system`, each item's JSON text as one column, joined (what lobby keeps): the JSON " +
+      "`lobby_listing` keeps for each row, written by a trigger when the row is, around the status and kind of the " +
+      "answer's language, read from one covering index.",
     "",
     ...table(
       ["driver", "memberships", "rows ms", "columns ms", "items ms", "columns / rows", "items / rows"],
