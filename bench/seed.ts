@@ -209,7 +209,10 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
     // Index-only scans need the visibility map that VACUUM sets. It cannot
     // mark pages all-visible while any transaction older than the load is
     // open (other sessions on the server): then wait and vacuum again.
-    const tables = [...TABLES, "lobby_listing"];
+    // The versions too: the read model's backfill bumped every user's
+    // version, leaving a dead row per user behind (and a server may run
+    // without autovacuum, as this machine's does).
+    const tables = [...TABLES, "lobby_listing", "lobby_listing_versions"];
     await sql.unsafe(`VACUUM (ANALYZE) ${tables.join(", ")}`);
     for (let attempt = 1;; attempt++) {
       const [state] = await sql<{ share: number }[]>`
