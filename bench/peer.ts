@@ -463,7 +463,7 @@ export function renderPeerReport(result: PeerBenchResult): string {
       "### 5,000 memberships (Node, one connection)",
       "",
       `\`${BENCH_USERS[5000]}\`'s listing, 5,000 workspaces, about 1.7 MB of JSON. First read: the server's cache off (\`LISTING_CACHE_ENTRIES=0\`), so every ` +
-        "request reads the version and the listing, whose items Postgres writes; repeated: the cache on, the listing unchanged.",
+        "request reads the version and the listing, each item's JSON as lobby_listing keeps it, from one covering index; repeated: the cache on, the listing unchanged.",
       "",
       ...table(["", "req/s", "p50 ms", "p99 ms"], [
         ["lobby, first read", range(l.first.rps), range(l.first.p50, (v) => fmt(v, 1)), fmt(l.first.p99.median, 1)],
