@@ -564,7 +564,7 @@ export function renderPagesSection(result: PagesBenchResult): string[] {
       `Node ${result.versions.node}, Postgres ${result.versions.postgres}, postgres.js ${result.versions["postgres (npm)"]}.`,
     "",
     "- **repository**: `postgresRepository` over a postgres.js client with the standalone server's options, in this process: `listPage` " +
-      "(`listItems` for the whole listing), one statement: the version and the page, each item's JSON written by Postgres;",
+      "(`listItems` for the whole listing), one statement: the version and the page, each item's JSON as `lobby_listing` keeps it;",
     "- **HTTP**: the standalone server on Node (`node .bench/main.js`, `LOG_LEVEL=warn`, `LISTING_CACHE_ENTRIES=0`, so every request reads its " +
       "listing version and then its page), asked over one keep-alive connection by `node:http` from this process: verification, the version " +
       "lookup, the page, the envelope, HTTP.",
