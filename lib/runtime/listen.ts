@@ -258,13 +258,14 @@ async function listenNode(handler: FetchHandler | WorkspacesHandler, options: Li
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5000;
   if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
 
-  // Connections and the responses not yet finished, so that a stop can tell
-  // a connection with a request in flight from one without.
-  const sockets = new Set<Socket>();
-  const inFlight = new Set<ServerResponse>();
+  // Each connection and its latest response: a connection is busy while
+  // that response is not finished (written and flushed), and a stop can
+  // tell it from an idle one without a listener on every response (a
+  // listener per response is a large share of the cost of a request on Bun).
+  const sockets = new Map<Socket, ServerResponse | undefined>();
   let stopping = false;
   server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
+    sockets.set(socket, undefined);
     socket.once("close", () => sockets.delete(socket));
   });
   const listener = toNodeListener(handler);
@@ -272,15 +273,7 @@ async function listenNode(handler: FetchHandler | WorkspacesHandler, options: Li
     // `Connection: close` on every answer once the stop has begun, and the
     // connection ends after it.
     if (stopping) res.shouldKeepAlive = false;
-    else {
-      inFlight.add(res);
-      res.once("close", () => {
-        inFlight.delete(res);
-        // An answer already on its way when the stop began said keep-alive:
-        // its connection ends now rather than at the keep-alive timeout.
-        if (stopping) req.socket.end();
-      });
-    }
+    if (sockets.has(req.socket)) sockets.set(req.socket, res);
     listener(req, res);
   });
 
@@ -298,10 +291,14 @@ async function listenNode(handler: FetchHandler | WorkspacesHandler, options: Li
     close: (timeoutMs = Infinity) =>
       closing ??= new Promise<boolean>((resolve) => {
         stopping = true;
-        const busy = new Set<unknown>();
-        for (const res of inFlight) {
+        const busy = new Set<Socket>();
+        for (const [socket, res] of sockets) {
+          if (res === undefined || res.writableFinished) continue;
+          busy.add(socket);
           if (!res.headersSent) res.shouldKeepAlive = false;
-          busy.add(res.socket);
+          // An answer already on its way said keep-alive: its connection
+          // ends once it is done rather than at the keep-alive timeout.
+          else res.once("close", () => socket.end());
         }
         let timer: ReturnType<typeof setTimeout> | undefined;
         server.close(() => {
@@ -312,12 +309,12 @@ async function listenNode(handler: FetchHandler | WorkspacesHandler, options: Li
         // request of theirs was accepted, so none is cut short. (Node's
         // closeIdleConnections keeps the latter, and once the server is
         // closed it no longer checks the headers timeout.)
-        for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+        for (const socket of sockets.keys()) if (!busy.has(socket)) socket.destroy();
         if (Number.isFinite(timeoutMs)) {
           timer = setTimeout(() => {
             // Connections destroyed above may not have said so yet.
-            const cut = [...sockets].some((socket) => !socket.destroyed);
-            for (const socket of sockets) socket.destroy();
+            const cut = [...sockets.keys()].some((socket) => !socket.destroyed);
+            for (const socket of sockets.keys()) socket.destroy();
             server.closeAllConnections();
             if (cut) resolve(false);
           }, timeoutMs);
