@@ -60,13 +60,16 @@ export function toNodeListener(
 }
 
 function serveAnswer(answer: WorkspacesHandler["answer"], req: IncomingMessage, res: ServerResponse): void {
-  const url = requestUrl(req);
+  // The host from the raw headers, as `req.headers.host` would give it:
+  // on Bun, building `req.headers` is a cost of its own.
+  const raw = req.rawHeaders;
+  const url = requestUrl(req, firstField(raw, "host"));
   if (url === undefined) {
     res.statusCode = 400;
     res.end();
     return;
   }
-  const view: PlainRequest = { method: req.method ?? "GET", url, headers: new RawHeaders(req.rawHeaders) };
+  const view: PlainRequest = { method: req.method ?? "GET", url, headers: new RawHeaders(raw) };
   answer(view).then((result) => writePlain(res, result)).catch(() => abandon(res));
 }
 
@@ -120,6 +123,16 @@ class RawHeaders {
   }
 }
 
+// The first value of a field in `rawHeaders` (names compared in lower
+// case, as Node keeps only the first `Host`).
+function firstField(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const field = raw[i]!;
+    if (field.length === lowerName.length && field.toLowerCase() === lowerName) return raw[i + 1];
+  }
+  return undefined;
+}
+
 async function serveFetch(
   handler: (request: Request) => Promise<Response>,
   req: IncomingMessage,
@@ -160,7 +173,7 @@ async function serveFetch(
 }
 
 function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const url = requestUrl(req);
+  const url = requestUrl(req, req.headers.host);
   if (url === undefined) throw new TypeError("Invalid URL");
   const headers = new Headers();
   const raw = req.rawHeaders;
@@ -186,7 +199,7 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
  * `http://localhost`), then the target's path and query exactly as sent.
  * `undefined` for a target that has no path (`OPTIONS *`).
  */
-function requestUrl(req: IncomingMessage): string | undefined {
+function requestUrl(req: IncomingMessage, host: string | undefined): string | undefined {
   const target = req.url ?? "/";
   let path = target;
   if (target.charCodeAt(0) !== 47 /* "/" */) {
@@ -196,5 +209,5 @@ function requestUrl(req: IncomingMessage): string | undefined {
     path = target.slice(authority[0].length);
     if (path.charCodeAt(0) !== 47) path = `/${path}`;
   }
-  return originOf(req.headers.host) + path;
+  return originOf(host) + path;
 }
