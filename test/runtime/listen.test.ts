@@ -129,4 +129,8 @@ t.test("the Node adapter gives the target as sent, on the direct path and the Re
       else t.equal(answer?.body, url, `${name}: ${target} with Host ${host}`);
     }
   }
+  for (const [name, server] of [["direct", direct], ["Request", generic]] as const) {
+    const answer = await rawRequest(server.port, "/x", { host: "first.example", HOST: "second.example" });
+    t.equal(answer?.body, "http://first.example/x", `${name}: of two Host fields, the first names the origin`);
+  }
 });
