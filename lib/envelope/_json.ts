@@ -249,8 +249,35 @@ function time(field: Date | null | undefined): string {
  * ```
  */
 export function systemSuccessJsonOfItems(items: string, locale: Locale, nowMs: number): string {
+  return `${systemSuccessHead(locale, nowMs)}${items}${SYSTEM_SUCCESS_TAIL}`;
+}
+
+/** What follows the items of the system dialect's 200 body (see {@link systemSuccessHead}). */
+export const SYSTEM_SUCCESS_TAIL = "]}";
+
+/** What comes before the items of the uptimer dialect's 200 body (see {@link uptimerSuccessTail}). */
+export const UPTIMER_SUCCESS_HEAD = '{"result":[';
+
+/**
+ * The text of the system dialect's 200 body before its items: what
+ * {@link systemSuccessJsonOfItems} writes ahead of them, `]}` being what
+ * follows them ({@link SYSTEM_SUCCESS_TAIL}). For a body written in
+ * pieces, the items kept as bytes.
+ *
+ * @param locale The language of `message`.
+ * @param nowMs The `timestamp`, in epoch milliseconds.
+ * @returns The body's text up to its first item.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemSuccessHead, systemSuccessJsonOfItems } from "./_json.ts";
+ * assert.equal(`${systemSuccessHead("ja", 5)}{"a":1}]}`, systemSuccessJsonOfItems('{"a":1}', "ja", 5));
+ * ```
+ */
+export function systemSuccessHead(locale: Locale, nowMs: number): string {
   const timestamp = Number.isFinite(nowMs) ? String(nowMs) : "null";
-  return `{"version":"${SYSTEM_API_VERSION}","timestamp":${timestamp},"success":true,"code":"2000","message":${systemFragments(locale).message},"data":[${items}]}`;
+  return `{"version":"${SYSTEM_API_VERSION}","timestamp":${timestamp},"success":true,"code":"2000","message":${systemFragments(locale).message},"data":[`;
 }
 
 /**
@@ -274,7 +301,27 @@ export function systemSuccessJsonOfItems(items: string, locale: Locale, nowMs: n
  * ```
  */
 export function uptimerSuccessJsonOfItems(items: string, meta?: UptimerMeta): string {
-  return `{"result":[${items}],"error":null,"meta":${meta === undefined ? "null" : metaJson(meta)}}`;
+  return `${UPTIMER_SUCCESS_HEAD}${items}${uptimerSuccessTail(meta)}`;
+}
+
+/**
+ * The text of the uptimer dialect's 200 body after its items: what
+ * {@link uptimerSuccessJsonOfItems} writes behind them,
+ * {@link UPTIMER_SUCCESS_HEAD} being what comes before them. For a body written in pieces, the items
+ * kept as bytes.
+ *
+ * @param meta The `meta` of a page or a count; `null` when absent.
+ * @returns The body's text after its last item.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uptimerSuccessJsonOfItems, uptimerSuccessTail } from "./_json.ts";
+ * assert.equal(`{"result":[{"a":1}${uptimerSuccessTail({ total_count: 1 })}`, uptimerSuccessJsonOfItems('{"a":1}', { total_count: 1 }));
+ * ```
+ */
+export function uptimerSuccessTail(meta?: UptimerMeta): string {
+  return `],"error":null,"meta":${meta === undefined ? "null" : metaJson(meta)}}`;
 }
 
 /** `meta` as JSON text, its fields always in the order the README gives. */

@@ -43,8 +43,12 @@ export {
 export {
   formatListingItem,
   listingItemFormat,
+  SYSTEM_SUCCESS_TAIL,
   systemSuccessJson,
+  systemSuccessHead,
   systemSuccessJsonOfItems,
   uptimerSuccessJson,
   uptimerSuccessJsonOfItems,
+  UPTIMER_SUCCESS_HEAD,
+  uptimerSuccessTail,
 } from "./_json.ts";

@@ -24,8 +24,11 @@
 export interface CachedListing {
   /** The listing version the items were read at. */
   readonly version: string;
-  /** The items' JSON texts, joined with commas. */
-  readonly items: string;
+  /**
+   * The items' JSON texts, joined with commas: as text, or from
+   * {@link ENCODED_FROM} code units on as its UTF-8 bytes.
+   */
+  readonly items: string | Uint8Array;
   /** The `ETag` of the answer, for that version. */
   readonly etag: string;
   /** For a page: the repository's position after it, when more follow. */
@@ -33,6 +36,14 @@ export interface CachedListing {
   /** For a count: how many items match in all. */
   readonly total?: number;
 }
+
+/**
+ * From how many UTF-16 code units of items on a listing is kept as UTF-8
+ * bytes: such an answer is written in pieces, its items as they are, rather
+ * than as one text built and encoded again for each request, which costs
+ * more than the pieces' writes.
+ */
+export const ENCODED_FROM = 65_536;
 
 /**
  * The bounds of a {@link ListingCache}.
@@ -48,9 +59,9 @@ export interface ListingCacheBounds {
   readonly entries: number;
   /**
    * How large they may be together, counted as the length of their text
-   * in UTF-16 code units (the bytes of the mostly ASCII JSON it holds; the
-   * engine keeps such text at one byte per code unit). A listing larger
-   * than a quarter of it is not kept.
+   * in UTF-16 code units, or of their bytes for a listing kept encoded (the
+   * engine keeps mostly ASCII JSON text at one byte per code unit). A
+   * listing larger than a quarter of it is not kept.
    */
   readonly bytes: number;
 }
@@ -87,7 +98,7 @@ export class ListingCache {
     return this.#map.size;
   }
 
-  /** Their size, in UTF-16 code units. */
+  /** Their size, in UTF-16 code units (in bytes for a listing kept encoded). */
   get bytes(): number {
     return this.#size;
   }

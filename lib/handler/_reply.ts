@@ -10,10 +10,14 @@ import {
   type ParameterFault,
   systemFailure,
   systemSuccessJson,
+  SYSTEM_SUCCESS_TAIL,
+  systemSuccessHead,
   systemSuccessJsonOfItems,
+  UPTIMER_SUCCESS_HEAD,
   uptimerFailure,
   uptimerSuccessJson,
   uptimerSuccessJsonOfItems,
+  uptimerSuccessTail,
 } from "../envelope/mod.ts";
 import type { Locale } from "../locale/mod.ts";
 import type { WorkspaceMembership } from "../repository/mod.ts";
@@ -95,11 +99,15 @@ export class Reply {
     return this.send(200, text);
   }
 
-  /** The 200 with the user's memberships as items already written (joined with commas), tagged `etag`. */
-  successItems(items: string, etag: string): PlainResponse {
+  /**
+   * The 200 with the user's memberships as items already written (joined
+   * with commas, as text or as its UTF-8 bytes), tagged `etag`.
+   */
+  successItems(items: string | Uint8Array, etag: string): PlainResponse {
     const system = this.dialect === "system";
-    const text = system ? systemSuccessJsonOfItems(items, this.locale, this.now()) : uptimerSuccessJsonOfItems(items);
     this.code = system ? "2000" : undefined;
+    if (typeof items !== "string") return this.#sendAround(items, { etag });
+    const text = system ? systemSuccessJsonOfItems(items, this.locale, this.now()) : uptimerSuccessJsonOfItems(items);
     return this.send(200, text, { etag });
   }
 
@@ -109,11 +117,37 @@ export class Reply {
    * uptimer dialect's `meta` carries the page and the count, the system
    * dialect's envelope does not change.
    */
-  successPage(items: string, etag: string, extras: PageExtras): PlainResponse {
+  successPage(items: string | Uint8Array, etag: string, extras: PageExtras): PlainResponse {
     const system = this.dialect === "system";
-    const text = system ? systemSuccessJsonOfItems(items, this.locale, this.now()) : uptimerSuccessJsonOfItems(items, extras.meta);
     this.code = system ? "2000" : undefined;
+    if (typeof items !== "string") return this.#sendAround(items, { etag, ...extras.headers }, extras.meta);
+    const text = system ? systemSuccessJsonOfItems(items, this.locale, this.now()) : uptimerSuccessJsonOfItems(items, extras.meta);
     return this.send(200, text, { etag, ...extras.headers });
+  }
+
+  // A 200 around items kept as bytes: the envelope's text before and after
+  // them, and the bytes between, in pieces; `body` is their text, built
+  // only if someone reads it.
+  #sendAround(items: Uint8Array, extra: Record<string, string>, meta?: PageExtras["meta"]): PlainResponse {
+    const system = this.dialect === "system";
+    const head = system ? systemSuccessHead(this.locale, this.now()) : UPTIMER_SUCCESS_HEAD;
+    const tail = system ? SYSTEM_SUCCESS_TAIL : uptimerSuccessTail(meta);
+    const response = this.send(200, null, extra);
+    const headers = response.headers as Record<string, string>;
+    if (this.head) {
+      headers["content-length"] = String(encoder.encode(head).length + items.byteLength + encoder.encode(tail).length);
+      return response;
+    }
+    const chunks = [head, items, tail] as const;
+    let text: string | undefined;
+    return {
+      status: 200,
+      headers,
+      chunks,
+      get body() {
+        return text ??= head + new TextDecoder().decode(items) + tail;
+      },
+    };
   }
 
   /**

@@ -22,7 +22,7 @@ import {
 } from "../repository/mod.ts";
 import { Deadlines } from "./_deadlines.ts";
 import { ifNoneMatchMatches, listingEtag } from "./_etag.ts";
-import { type CachedListing, ListingCache } from "./_listing_cache.ts";
+import { type CachedListing, ENCODED_FROM, ListingCache } from "./_listing_cache.ts";
 import { pageExtras, type PagePlan, planPage } from "./_listing_page.ts";
 import { parseListingParameters } from "./_listing_parameters.ts";
 import { CORS_OPTION, type CorsOptions, CorsPolicy } from "./_cors.ts";
@@ -230,6 +230,13 @@ export interface PlainResponse {
   readonly headers: Readonly<Record<string, string>>;
   /** The body, or `null` for none (HEAD, 204). */
   readonly body: string | null;
+  /**
+   * The same body in pieces, text and UTF-8 bytes, when the handler keeps
+   * part of it encoded (a large listing): an adapter that writes them one
+   * after the other sends the bytes of `body` without building that text
+   * and encoding it again.
+   */
+  readonly chunks?: readonly (string | Uint8Array)[];
 }
 
 /**
@@ -461,7 +468,7 @@ export function createWorkspacesHandler(
     const listed: VersionedItems | "unavailable" | "failed" = await call(dialect, (listOptions) => repository.listItems!(user, format, listOptions));
     if (listed === "unavailable" || listed === "failed") return listed;
     // Read after the version: the same version, or a later one.
-    const items = listed.items.join(",");
+    const items = keptItems(listed.items);
     const tag = listed.version === version ? etag : listingEtag(dialect, locale, user, listed.version);
     cache?.set(key, { version: listed.version, items, etag: tag });
     return reply.successItems(items, tag);
@@ -500,7 +507,7 @@ export function createWorkspacesHandler(
       }
       // Read after the version: the same version, or a later one.
       const tag = page.version === version ? etag : listingEtag(dialect, locale, user, page.version, plan.key);
-      listed = { version: page.version, items: page.items.join(","), etag: tag };
+      listed = { version: page.version, items: keptItems(page.items), etag: tag };
       if (plan.paginated && page.next !== undefined) listed = { ...listed, next: page.next };
       if (plan.count) listed = { ...listed, total: page.total! };
       cache?.set(key, listed);
@@ -685,7 +692,7 @@ export function createWorkspacesHandler(
       if (context.dialect !== undefined) event.dialect = context.dialect;
       if (context.code !== undefined) event.code = context.code;
       event.durationUs = Math.round(seconds * 1e6);
-      event.bytes = response.body === null ? 0 : byteLength(response.body);
+      event.bytes = bodyLength(response);
       if (context.user !== undefined) event.user = context.user;
       log(event);
     } catch {
@@ -694,8 +701,8 @@ export function createWorkspacesHandler(
   }
 
   const handler = async (request: Request): Promise<Response> => {
-    const { status, headers, body } = await answer(request);
-    return new Response(body, { status, headers });
+    const { status, headers, body, chunks } = await answer(request);
+    return new Response(chunks === undefined ? body : new Blob(chunks as BlobPart[]), { status, headers });
   };
   return Object.assign(handler, { answer, ready: () => readiness.check() });
 }
@@ -778,9 +785,25 @@ const encoder = new TextEncoder();
 const scratch = new Uint8Array(65_536);
 
 // UTF-8 bytes of a body, without allocating for the usual size.
+function bodyLength(response: PlainResponse): number {
+  if (response.chunks !== undefined) {
+    let length = 0;
+    for (const chunk of response.chunks) length += typeof chunk === "string" ? byteLength(chunk) : chunk.byteLength;
+    return length;
+  }
+  return response.body === null ? 0 : byteLength(response.body);
+}
+
 function byteLength(text: string): number {
   if (text.length * 3 <= scratch.length) return encoder.encodeInto(text, scratch).written;
   return encoder.encode(text).length;
+}
+
+// The items of a listing as the cache keeps them: joined, and encoded once
+// when large, so that each answer writes their bytes as they are.
+function keptItems(items: readonly string[]): string | Uint8Array {
+  const text = items.join(",");
+  return text.length < ENCODED_FROM ? text : encoder.encode(text);
 }
 
 function isRows(answer: readonly WorkspaceMembership[] | PlainResponse): answer is readonly WorkspaceMembership[] {

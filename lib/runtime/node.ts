@@ -8,7 +8,8 @@
  * `createWorkspacesHandler` is not called through `Request`/`Response` here:
  * the adapter hands its answer function a light view of the incoming
  * message (method, URL, a `get` over the raw headers) and writes the plain
- * answer with one `writeHead` and one `end`. Any other fetch handler gets a
+ * answer with one `writeHead` and one `end` (its pieces corked together,
+ * when it comes in pieces). Any other fetch handler gets a
  * real `Request` and has its `Response` streamed back.
  *
  * Either way the handler sees the request target as it was sent, after an
@@ -78,6 +79,18 @@ function writePlain(res: ServerResponse, answer: PlainResponse): void {
   // body is sent in one piece and not chunked.
   const fields: string[] = [];
   for (const name in answer.headers) fields.push(name, answer.headers[name]!);
+  const chunks = answer.chunks;
+  if (chunks !== undefined && chunks.length > 0) {
+    let length = 0;
+    for (const chunk of chunks) length += typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+    fields.push("content-length", String(length));
+    res.writeHead(answer.status, fields);
+    // Corked, the pieces leave together; end() uncorks.
+    res.cork();
+    for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
+    res.end(chunks[chunks.length - 1]);
+    return;
+  }
   if (answer.body === null) {
     res.writeHead(answer.status, fields);
     res.end();
