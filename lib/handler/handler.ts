@@ -800,10 +800,38 @@ function byteLength(text: string): number {
 }
 
 // The items of a listing as the cache keeps them: joined, and encoded once
-// when large, so that each answer writes their bytes as they are.
+// when large, so that each answer writes their bytes as they are. A large
+// listing is encoded item by item, never joined into one text: building and
+// dropping a text of megabytes costs more than the encoding.
 function keptItems(items: readonly string[]): string | Uint8Array {
-  const text = items.join(",");
-  return text.length < ENCODED_FROM ? text : encoder.encode(text);
+  let units = items.length === 0 ? 0 : items.length - 1;
+  for (let i = 0; i < items.length; i++) units += items[i]!.length;
+  if (units < ENCODED_FROM) return items.join(",");
+  // Room for mostly ASCII text; the rest is measured first.
+  return encodeJoined(items, new Uint8Array(units + (units >> 3))) ?? encodeJoined(items, new Uint8Array(utf8Length(items)))!;
+}
+
+// The items joined with commas, as UTF-8, in `into`; undefined when they do not fit.
+function encodeJoined(items: readonly string[], into: Uint8Array): Uint8Array | undefined {
+  let at = 0;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) {
+      if (at === into.length) return undefined;
+      into[at++] = 0x2c;
+    }
+    const item = items[i]!;
+    const { read, written } = encoder.encodeInto(item, into.subarray(at));
+    if (read !== item.length) return undefined;
+    at += written;
+  }
+  return at === into.length ? into : into.subarray(0, at);
+}
+
+// The UTF-8 length of the items joined with commas.
+function utf8Length(items: readonly string[]): number {
+  let length = items.length === 0 ? 0 : items.length - 1;
+  for (let i = 0; i < items.length; i++) length += byteLength(items[i]!);
+  return length;
 }
 
 function isRows(answer: readonly WorkspaceMembership[] | PlainResponse): answer is readonly WorkspaceMembership[] {
