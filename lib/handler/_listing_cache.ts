@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { LARGE_LISTING } from "../repository/mod.ts";
 
 /**
  * What is kept of one listing.
@@ -39,11 +40,11 @@ export interface CachedListing {
 
 /**
  * From how many UTF-16 code units of items on a listing is kept as UTF-8
- * bytes: such an answer is written in pieces, its items as they are, rather
- * than as one text built and encoded again for each request, which costs
- * more than the pieces' writes.
+ * bytes (see `LARGE_LISTING`): such an answer is written in pieces, its
+ * items as they are, rather than as one text built and encoded again for
+ * each request, which costs more than the pieces' writes.
  */
-export const ENCODED_FROM = 65_536;
+export const ENCODED_FROM: number = LARGE_LISTING;
 
 /**
  * The bounds of a {@link ListingCache}.

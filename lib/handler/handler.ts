@@ -468,7 +468,7 @@ export function createWorkspacesHandler(
     const listed: VersionedItems | "unavailable" | "failed" = await call(dialect, (listOptions) => repository.listItems!(user, format, listOptions));
     if (listed === "unavailable" || listed === "failed") return listed;
     // Read after the version: the same version, or a later one.
-    const items = keptItems(listed.items);
+    const items = listed.encoded ?? keptItems(listed.items);
     const tag = listed.version === version ? etag : listingEtag(dialect, locale, user, listed.version);
     cache?.set(key, { version: listed.version, items, etag: tag });
     return reply.successItems(items, tag);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type ListingItemFormat, type ListingPage, type ListingQuery, ListingQueryError } from "./repository.ts";
+import { type ListingItemFormat, type ListingPage, type ListingQuery, ListingQueryError, LARGE_LISTING, type VersionedItems } from "./repository.ts";
 import { WORKSPACE_KIND, WORKSPACE_STATUS } from "./workspace.ts";
 
 /** The select list, the same for both halves of the listing. */
@@ -373,4 +373,55 @@ export function readPage(rows: readonly (readonly (string | null)[])[], query: L
   }
   if (query.count === true) page.total = Number(rows[1]![0]);
   return page;
+}
+
+/**
+ * The listing that {@link ITEMS_SQL}'s rows hold, read as bytes (each row's
+ * one column, the version's row first): a large listing keeps its items
+ * joined in one byte array (`encoded`), their texts made only if `items` is
+ * read; a smaller one is decoded to texts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readItemBytes } from "./_sql.ts";
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const listed = readItemBytes([[bytes("16384.3")], [bytes('{"id":"a"}')], [bytes('{"id":"é"}')]]);
+ * assert.deepEqual(listed, { version: "16384.3", items: ['{"id":"a"}', '{"id":"é"}'] });
+ * ```
+ */
+export function readItemBytes(rows: readonly (readonly [Uint8Array])[]): VersionedItems {
+  const decoder = new TextDecoder();
+  const version = decoder.decode(rows[0]![0]);
+  const count = rows.length - 1;
+  let length = Math.max(0, count - 1);
+  for (let i = 1; i < rows.length; i++) length += rows[i]![0].length;
+  if (length < LARGE_LISTING) {
+    const items = new Array<string>(count);
+    for (let i = 0; i < count; i++) items[i] = decoder.decode(rows[i + 1]![0]);
+    return { version, items };
+  }
+  const encoded = new Uint8Array(length);
+  // Where each item ends, for the texts if they are asked for.
+  const ends = new Uint32Array(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (i > 0) encoded[at++] = 0x2c;
+    const item = rows[i + 1]![0];
+    encoded.set(item, at);
+    at += item.length;
+    ends[i] = at;
+  }
+  let items: string[] | undefined;
+  return {
+    version,
+    encoded,
+    get items() {
+      if (items === undefined) {
+        items = new Array<string>(count);
+        for (let i = 0; i < count; i++) items[i] = decoder.decode(encoded.subarray(i === 0 ? 0 : ends[i - 1]! + 1, ends[i]));
+      }
+      return items;
+    },
+  };
 }

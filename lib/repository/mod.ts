@@ -40,6 +40,7 @@ export {
   type ReplicatedRepositoryOptions,
 } from "./replicas.ts";
 export {
+  LARGE_LISTING,
   type ListingItemFormat,
   type ListingPage,
   type ListingQuery,

@@ -7,7 +7,7 @@ import type { ParsedOptions, Sql } from "postgres";
 import * as v from "valibot";
 import { parseOptions } from "../_options.ts";
 import type { WorkspaceMembership } from "./workspace.ts";
-import { ITEMS_SQL, itemsParameters, LISTING_SQL, pageQuery, readPage, textArray, VERSIONS_SQL } from "./_sql.ts";
+import { ITEMS_SQL, itemsParameters, LISTING_SQL, pageQuery, readItemBytes, readPage, textArray, VERSIONS_SQL } from "./_sql.ts";
 import { VersionBatcher } from "./_version_batch.ts";
 import { parseTimestamptz } from "./_timestamptz.ts";
 import { Breaker } from "./_breaker.ts";
@@ -252,11 +252,10 @@ export function postgresRepository(sql: Sql, options: PostgresRepositoryOptions 
   async function items(userId: string, format: ListingItemFormat): Promise<VersionedItems> {
     const starting = start();
     if (starting !== undefined) await starting;
-    // The first row is the version; each other is one item.
-    const rows = await sql.unsafe(ITEMS_SQL[format.dialect], itemsParameters(userId, format), QUERY).values() as unknown as readonly [string][];
-    const listed = new Array<string>(rows.length - 1);
-    for (let i = 1; i < rows.length; i++) listed[i - 1] = rows[i]![0];
-    return { version: rows[0]![0], items: listed };
+    // The first row is the version; each other is one item, read as bytes
+    // (a large listing is never made into texts).
+    const rows = await sql.unsafe(ITEMS_SQL[format.dialect], itemsParameters(userId, format), QUERY).raw() as unknown as readonly [Uint8Array][];
+    return readItemBytes(rows);
   }
   async function page(userId: string, format: ListingItemFormat, query: ListingQuery): Promise<ListingPage> {
     // Built before anything is sent: a position it did not make is refused here.

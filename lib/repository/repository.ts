@@ -78,7 +78,29 @@ export interface VersionedItems {
   readonly version: string;
   /** Each item's JSON text, in listing order. */
   readonly items: readonly string[];
+  /**
+   * The same items joined with commas, as UTF-8 bytes, when the repository
+   * read them so (lobby's Postgres repository does for a listing of
+   * {@link LARGE_LISTING} bytes and more): the handler keeps and writes
+   * these bytes as they are, without reading `items`.
+   */
+  readonly encoded?: Uint8Array;
 }
+
+/**
+ * From how many bytes (or UTF-16 code units) of items on a listing is
+ * large: kept by the handler as UTF-8 bytes and written in pieces, and read
+ * by lobby's Postgres repository as bytes, never as texts, since building
+ * megabytes of text per request costs more than the bytes' copies.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LARGE_LISTING } from "./repository.ts";
+ * assert.equal(LARGE_LISTING, 64 * 1024);
+ * ```
+ */
+export const LARGE_LISTING = 65_536;
 
 /**
  * What one page of a listing asks for (see

@@ -1,5 +1,5 @@
 // A listing large enough to be kept as UTF-8 bytes (ENCODED_FROM code
-// units of items and more), on both drivers: every way of answering it
+// units of items and more), on both drivers (Postgres reading it as bytes): every way of answering it
 // (the plain answer's text and its pieces, the fetch handler, a real Node
 // server, HEAD, a page, the first read and the kept one) gives the bytes
 // the envelope writes from the rows, with names in several scripts so that
@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import { createServer } from "node:http";
 import t from "tap";
 import { secretKeys } from "../../lib/auth/keys.ts";
-import { systemSuccessJson, uptimerSuccessJson } from "../../lib/envelope/mod.ts";
+import { listingItemFormat, systemSuccessJson, uptimerSuccessJson, uptimerSuccessJsonOfItems } from "../../lib/envelope/mod.ts";
 import { createWorkspacesHandler, type PlainResponse } from "../../lib/handler/handler.ts";
 import { ENCODED_FROM } from "../../lib/handler/_listing_cache.ts";
 import { toNodeListener } from "../../lib/runtime/node.ts";
@@ -112,6 +112,13 @@ for (const driver of drivers) {
     t.same(parsed.result, JSON.parse(expected[UPTIMER]).result, "with the same items");
     t.equal(parsed.meta.total_count, 1000);
     t.equal(page.body, paged.bytes.toString("utf8"));
+
+    // The repository's own answer: Postgres reads a large listing as bytes,
+    // and its texts, when asked for, are the same items.
+    const listed = await repository.listItems!("large", listingItemFormat("uptimer", "en"));
+    t.equal(listed.encoded !== undefined, driver.name === "postgres", "encoded by the Postgres repository only");
+    t.equal(uptimerSuccessJsonOfItems(listed.items.join(",")), expected[UPTIMER], "items are the listing's texts");
+    if (listed.encoded !== undefined) t.equal(Buffer.from(listed.encoded).toString("utf8"), listed.items.join(","), "encoded is their bytes");
 
     const small = await handler.answer(request(UPTIMER, tokens.small));
     t.equal(small.chunks, undefined, "a small listing is one text");
