@@ -86,6 +86,12 @@ export interface PeerBenchResult {
     /** Freshness checks: a rename committed, then a request; `stale` answers lacked it. */
     readonly checks: { readonly lobby: number; readonly peer: number };
     readonly stale: { readonly lobby: number; readonly peer: number };
+    /**
+     * Writes Postgres ended as a deadlock (the touching batch against a
+     * rename, through lobby's triggers on shared members) and that were
+     * retried.
+     */
+    readonly deadlocks?: number;
   };
   readonly steady?: { readonly windowSeconds: number; readonly lobby: SteadyRun; readonly peer: SteadyRun };
   readonly skipped?: readonly string[];
@@ -312,6 +318,21 @@ async function changingRuns(
   const workspaceOf = new Map(owned.map((row) => [row.user_id, row.id]));
   const tokenOf = new Map(users.map((user, i) => [user, tokens.rotating.tokens[i]!]));
   const checks = { lobby: 0, peer: 0 };
+  // Two writers at once whose workspaces share members can deadlock on
+  // lobby's per-user version rows (README, "Conditional requests"): retried,
+  // as a writer of such tables must, and counted.
+  let deadlocks = 0;
+  const write = async (attempt: () => Promise<unknown>): Promise<void> => {
+    for (;;) {
+      try {
+        await attempt();
+        return;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "40P01") throw error;
+        deadlocks++;
+      }
+    }
+  };
   const stale = { lobby: 0, peer: 0 };
   let next = 0;
   let marker = 0;
@@ -322,7 +343,7 @@ async function changingRuns(
         while (going) {
           const batch = Array.from({ length: perSecond }, () => workspaceOf.get(users[next++ % users.length]!)).filter((id): id is string => id !== undefined);
           const began = performance.now();
-          await sql`UPDATE workspaces SET updated_at = clock_timestamp() WHERE id = ANY(${batch}::int8[])`;
+          await write(() => sql`UPDATE workspaces SET updated_at = clock_timestamp() WHERE id = ANY(${batch}::int8[])`);
           await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (performance.now() - began))));
         }
       })();
@@ -332,7 +353,7 @@ async function changingRuns(
           const id = workspaceOf.get(user);
           if (id !== undefined) {
             const name = `bench-fresh-${++marker}`;
-            await sql`UPDATE workspaces SET name = ${name} WHERE id = ${id}::int8`;
+            await write(() => sql`UPDATE workspaces SET name = ${name} WHERE id = ${id}::int8`);
             const response = await fetch(`${server.url}${REQUEST.path}`, { headers: { authorization: `Bearer ${tokenOf.get(user)}` } });
             const text = await response.text();
             checks[who]++;
@@ -348,7 +369,7 @@ async function changingRuns(
         await Promise.all([touching, checking]);
       }
     });
-    return { ...result, usersPerSecond: perSecond, checks, stale };
+    return { ...result, usersPerSecond: perSecond, checks, stale, deadlocks };
   } finally {
     // Put back what the writers changed.
     for (const row of owned) await sql`UPDATE workspaces SET name = ${row.name}, updated_at = ${row.updated_at} WHERE id = ${row.id}::int8`;
@@ -427,7 +448,8 @@ export function renderPeerReport(result: PeerBenchResult): string {
       "",
       `Every second ${c.usersPerSecond} of the 1,000 token users (the next tenth in turn) get one of their workspaces touched (\`updated_at\`), which changes ` +
         "the listing of every member of it; every 100 ms a checker renames a workspace of a random token user, and once that committed asks the server " +
-        "with the user's token: an answer without the new name counts as stale.",
+        "with the user's token: an answer without the new name counts as stale." +
+        (c.deadlocks ? ` ${c.deadlocks} of the writes met a deadlock with the other writer (through lobby's per-user version rows) and were retried.` : ""),
       "",
       ...table(["", "req/s", "p50 / p99 ms", "freshness checks", "stale answers"], [
         ["lobby", range(c.lobby.rps, kilo), `${fmt(c.lobby.p50.median, 1)} / ${fmt(c.lobby.p99.median, 1)}`, fmt(c.checks.lobby), fmt(c.stale.lobby)],
