@@ -141,16 +141,19 @@ FROM unnest($1::text[]) AS u (user_id)`;
 /**
  * One item of the system dialect's `data`, as JSON text: the stored head and
  * tail of the item (`schema.ts`, step 14) around its enum objects in the
- * answer's language, parameters `$2`–`$8` (see `ListingItemFormat`).
+ * answer's language, parameters `$2`–`$8` (see `ListingItemFormat`). One
+ * `concat` rather than a chain of `||`, which would copy the growing text
+ * at each step: for a large listing that copying was most of the query's
+ * time. (The head and tail are never NULL: the trigger writes both.)
  */
-const SYSTEM_ITEM = `l.system_head || ',"workspaceStatus":' || CASE l.status::int4
+const SYSTEM_ITEM = `concat(l.system_head, ',"workspaceStatus":', CASE l.status::int4
     WHEN ${WORKSPACE_STATUS.ACTIVE} THEN $2::text WHEN ${WORKSPACE_STATUS.SUSPENDED} THEN $3::text
     WHEN ${WORKSPACE_STATUS.ARCHIVED} THEN $4::text
-    ELSE '{"value":' || coalesce(l.status::int4::text, 'null') || ',"name":' || $5::text || ',"code":"UNKNOWN"}' END ||
-  ',"workspaceKind":' || CASE l.kind::int4
+    ELSE '{"value":' || coalesce(l.status::int4::text, 'null') || ',"name":' || $5::text || ',"code":"UNKNOWN"}' END,
+  ',"workspaceKind":', CASE l.kind::int4
     WHEN ${WORKSPACE_KIND.LIVE} THEN $6::text WHEN ${WORKSPACE_KIND.SANDBOX} THEN $7::text
-    ELSE '{"value":' || coalesce(l.kind::int4::text, 'null') || ',"name":' || $8::text || ',"code":"UNKNOWN"}' END ||
-  l.system_tail`;
+    ELSE '{"value":' || coalesce(l.kind::int4::text, 'null') || ',"name":' || $8::text || ',"code":"UNKNOWN"}' END,
+  l.system_tail)`;
 
 /** Each dialect's item, as JSON text, of the row `l`. */
 const ITEM = { system: SYSTEM_ITEM, uptimer: "l.uptimer_item" } as const;
