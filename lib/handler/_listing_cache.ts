@@ -104,6 +104,11 @@ export class ListingCache {
     return this.#size;
   }
 
+  /** Whether a listing is kept under `key`, of whatever version. */
+  has(key: string): boolean {
+    return this.#map.has(key);
+  }
+
   /** The listing kept under `key` if it was read at `version`, made the most recently used. */
   get(key: string, version: string): CachedListing | undefined {
     const entry = this.#map.get(key);

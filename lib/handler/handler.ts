@@ -454,22 +454,39 @@ export function createWorkspacesHandler(
   // The answer from the user's listing version: a 304 when the client's
   // copy is current; the kept items when they are of that version; else
   // the items and their version read together, kept for the next request.
+  // With no tag from the client and nothing kept for this listing, there is
+  // nothing to compare a version with: the listing is read at once, its
+  // version with it (one statement), without a lookup of its own first.
   async function versionedAnswer(request: PlainRequest, dialect: Dialect, user: string, reply: Reply): Promise<PlainResponse | "unavailable" | "failed"> {
-    const version = await call(dialect, (listOptions) => repository.listingVersion!(user, listOptions));
-    if (version === "unavailable" || version === "failed") return version;
     const locale = reply.locale;
     const key = `${dialect === "system" ? "s" : "u"}${locale}\u0000${user}`;
+    const condition = request.headers.get("if-none-match");
+    if (condition === null && cache?.has(key) !== true) return readListing(dialect, user, reply, key, undefined);
+    const version = await call(dialect, (listOptions) => repository.listingVersion!(user, listOptions));
+    if (version === "unavailable" || version === "failed") return version;
     const kept = cache?.get(key, version);
     const etag = kept?.etag ?? listingEtag(dialect, locale, user, version);
-    const condition = request.headers.get("if-none-match");
     if (condition !== null && ifNoneMatchMatches(condition, etag)) return reply.notModified(etag);
     if (kept !== undefined) return reply.successItems(kept.items, etag);
+    return readListing(dialect, user, reply, key, { version, etag });
+  }
+
+  // The listing read with its version and kept under `key`; `looked` is the
+  // version looked up before, if any, and its tag.
+  async function readListing(
+    dialect: Dialect,
+    user: string,
+    reply: Reply,
+    key: string,
+    looked: { readonly version: string; readonly etag: string } | undefined,
+  ): Promise<PlainResponse | "unavailable" | "failed"> {
+    const locale = reply.locale;
     const format = listingItemFormat(dialect, locale);
     const listed: VersionedItems | "unavailable" | "failed" = await call(dialect, (listOptions) => repository.listItems!(user, format, listOptions));
     if (listed === "unavailable" || listed === "failed") return listed;
     // Read after the version: the same version, or a later one.
     const items = listed.encoded ?? keptItems(listed.items);
-    const tag = listed.version === version ? etag : listingEtag(dialect, locale, user, listed.version);
+    const tag = listed.version === looked?.version ? looked.etag : listingEtag(dialect, locale, user, listed.version);
     cache?.set(key, { version: listed.version, items, etag: tag });
     return reply.successItems(items, tag);
   }
