@@ -1,7 +1,8 @@
 /**
- * The peer lobby is measured against: the plain implementation of the
- * system dialect's endpoint that a developer would write with a popular
- * stack, and nothing more. Hono for routing, `hono/jwt` for the bearer
+ * The peer lobby is measured against: the plain implementation of both
+ * dialects' endpoints that a developer would write with a popular stack,
+ * and nothing more: the uptimer dialect's `GET /api/v1/workspaces` and the
+ * system dialect's `GET /web/v1/system/workspaces/mine`. Hono for routing, `hono/jwt` for the bearer
  * token (HS256), postgres.js with its defaults for the pool, and the plain
  * join of `workspace_members` and `workspaces` for every request; the
  * envelope built as objects and written by `c.json`. Node serves it
@@ -45,6 +46,22 @@ interface Row {
 }
 
 const app = new Hono();
+app.use("/api/v1/*", jwt({ secret, alg: "HS256" }));
+app.get("/api/v1/workspaces", async (c) => {
+  const { sub } = c.get("jwtPayload") as { sub: string };
+  const rows = await sql<{ biz_id: string; name: string; role: string }[]>`
+    SELECT w.biz_id, w.name, m.role
+    FROM workspace_members AS m
+    JOIN workspaces AS w ON w.id = m.workspace_id
+    WHERE m.user_id = ${sub} AND w.deleted_at IS NULL
+    ORDER BY w.created_at, w.biz_id`;
+  return c.json({
+    result: rows.map((row) => ({ id: row.biz_id, name: row.name, role: row.role, kind: "workspace" })),
+    error: null,
+    meta: null,
+  });
+});
+
 app.use("/web/v1/system/*", jwt({ secret, alg: "HS256" }));
 app.get("/web/v1/system/workspaces/mine", async (c) => {
   const { sub } = c.get("jwtPayload") as { sub: string };

@@ -67,6 +67,8 @@ export interface LoadOptions {
   readonly tokens: TokenFile;
   readonly connections: number;
   readonly seconds: number;
+  /** The request's path (default {@link REQUEST}'s, the system dialect's listing). */
+  readonly path?: string;
   /** The server's process, to sample. */
   readonly pid?: number;
   /** Every token is meant to be used once: count how often they ran out. */
@@ -92,8 +94,8 @@ export function loadGenerator(): LoadGenerator {
 }
 
 /** The command line a load run uses, for the report. */
-export function loadCommand(generator: LoadGenerator, connections: number, seconds: number): string {
-  const { path, acceptLanguage } = REQUEST;
+export function loadCommand(generator: LoadGenerator, connections: number, seconds: number, path: string = REQUEST.path): string {
+  const { acceptLanguage } = REQUEST;
   return generator.name === "wrk"
     ? `wrk -t${generator.threads} -c${connections} -d${seconds}s --timeout 5s -s .bench/rotate.lua <url>${path} -- <tokens file> ${generator.threads} ${path} '${acceptLanguage}'`
     : `autocannon (programmatic) -c ${connections} -d ${seconds}, a token per request from the file`;
@@ -232,7 +234,8 @@ end
 async function wrk(threads: number, options: LoadOptions): Promise<LoadRun> {
   const script = `${WORK}rotate.lua`;
   writeFileSync(script, LUA);
-  const { path, acceptLanguage } = REQUEST;
+  const { path = REQUEST.path } = options;
+  const { acceptLanguage } = REQUEST;
   const child = spawn("wrk", [
     `-t${threads}`, `-c${options.connections}`, `-d${options.seconds}s`, "--timeout", "5s", "-s", script,
     `${options.url}${path}`, "--", options.tokens.file, String(threads), path, acceptLanguage,
@@ -280,7 +283,7 @@ async function autocannon(options: LoadOptions): Promise<LoadRun> {
     timeout: 5,
     requests: [{
       method: "GET",
-      path: REQUEST.path,
+      path: options.path ?? REQUEST.path,
       setupRequest: (request: { headers?: Record<string, string> }) => {
         const [token, tag] = tokens[next++ % tokens.length]!.split("\t");
         const headers: Record<string, string> = { ...request.headers, authorization: `Bearer ${token}`, "accept-language": REQUEST.acceptLanguage };
