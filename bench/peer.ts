@@ -110,11 +110,7 @@ export interface PeerBenchResult {
     /** Freshness checks: a rename committed, then a request; `stale` answers lacked it. */
     readonly checks: { readonly lobby: number; readonly peer: number };
     readonly stale: { readonly lobby: number; readonly peer: number };
-    /**
-     * Writes Postgres ended as a deadlock (the touching batch against a
-     * rename, through lobby's triggers on shared members) and that were
-     * retried.
-     */
+    /** Writes Postgres ended as a deadlock, retried (none expected: see `changingRuns`). */
     readonly deadlocks?: number;
   };
   readonly steady?: { readonly windowSeconds: number; readonly lobby: SteadyRun; readonly peer: SteadyRun };
@@ -357,9 +353,9 @@ async function changingRuns(
   const workspaceOf = new Map(owned.map((row) => [row.user_id, row.id]));
   const tokenOf = new Map(users.map((user, i) => [user, tokens.rotating.tokens[i]!]));
   const checks = { lobby: 0, peer: 0 };
-  // Two writers at once whose workspaces share members can deadlock on
-  // lobby's per-user version rows (README, "Conditional requests"): retried,
-  // as a writer of such tables must, and counted.
+  // A deadlock between the two writers would be lobby's doing (they touch
+  // workspaces in one order each, and lobby's versions take no lock a
+  // writer waits for): retried, so that the run goes on, and counted.
   let deadlocks = 0;
   const write = async (attempt: () => Promise<unknown>): Promise<void> => {
     for (;;) {
@@ -496,7 +492,7 @@ export function renderPeerReport(result: PeerBenchResult): string {
       `Every second ${c.usersPerSecond} of the 1,000 token users (the next tenth in turn) get one of their workspaces touched (\`updated_at\`), which changes ` +
         "the listing version of every member of it (and the system dialect's items), so lobby reads those listings again; every 100 ms a checker renames " +
         "a workspace of a random token user, and once that committed asks the server with the user's token: an answer without the new name counts as stale." +
-        (c.deadlocks ? ` ${c.deadlocks} of the writes met a deadlock with the other writer (through lobby's per-user version rows) and were retried.` : ""),
+        ` Deadlocks between the two writers: ${c.deadlocks ?? 0}.`,
       "",
       ...table(["", "req/s", "p50 / p99 ms", "freshness checks", "stale answers"], [
         ["lobby", range(c.lobby.rps, kilo), `${fmt(c.lobby.p50.median, 1)} / ${fmt(c.lobby.p99.median, 1)}`, fmt(c.checks.lobby), fmt(c.stale.lobby)],

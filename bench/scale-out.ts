@@ -74,7 +74,7 @@ export interface ScaleOutResult {
   readonly sizing?: {
     readonly memberships: number;
     readonly listed: number;
-    /** Bytes of lobby's tables with their indexes (institutions, workspaces, workspace_members, lobby_listing, lobby_listing_versions when there). */
+    /** Bytes of lobby's tables with their indexes (institutions, workspaces, workspace_members, lobby_listing, lobby_listing_changes when there). */
     readonly tableBytes: number;
     readonly databaseBytes: number;
     readonly bytesPerMembership: number;
@@ -251,7 +251,7 @@ export async function runScaleOutBench(options: ScaleOutOptions = {}): Promise<S
         SELECT (SELECT count(*) FROM workspace_members)::text AS memberships,
           (SELECT count(*) FROM lobby_listing)::text AS listed,
           (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class AS c
-            WHERE c.relkind = 'r' AND c.relname IN ('institutions', 'workspaces', 'workspace_members', 'lobby_listing', 'lobby_listing_versions'))::text AS tables,
+            WHERE c.relkind = 'r' AND c.relname IN ('institutions', 'workspaces', 'workspace_members', 'lobby_listing', 'lobby_listing_changes'))::text AS tables,
           pg_database_size(current_database())::text AS database`;
       const memberships = Number(row.memberships);
       const bytesPerMembership = Number(row.tables) / memberships;

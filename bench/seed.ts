@@ -209,10 +209,12 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
     // Index-only scans need the visibility map that VACUUM sets. It cannot
     // mark pages all-visible while any transaction older than the load is
     // open (other sessions on the server): then wait and vacuum again.
-    // The versions too: the read model's backfill bumped every user's
-    // version, leaving a dead row per user behind (and a server may run
-    // without autovacuum, as this machine's does).
-    const tables = [...TABLES, "lobby_listing", "lobby_listing_versions"];
+    // The versions too: the read model made again moved every user's
+    // version (a change row each in lobby_listing_changes, and a counter of
+    // an earlier lobby's bumped in lobby_listing_versions), leaving dead
+    // rows behind (and a server may run without autovacuum, as this
+    // machine's does).
+    const tables = [...TABLES, "lobby_listing", "lobby_listing_versions", "lobby_listing_changes"];
     await sql.unsafe(`VACUUM (ANALYZE) ${tables.join(", ")}`);
     for (let attempt = 1;; attempt++) {
       const [state] = await sql<{ share: number }[]>`

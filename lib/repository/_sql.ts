@@ -62,17 +62,19 @@ WHERE l.user_id = $1 AND l.oversized
 ORDER BY "createdAt", "bizId"`;
 
 /**
- * The user's (`$1`) listing version as one text, `<table>.<version>`: the
- * identity (OID) of `lobby_listing_versions`, so that a table recreated
- * from nothing never repeats a version of the one before, and the user's
- * counter there, 0 for a user without a row. One index lookup.
+ * The user's (`$1`) listing version as one text, `<table>.<changes>`: the
+ * identity (OID) of `lobby_listing_changes`, so that a table recreated
+ * from nothing never repeats a version of the one before, and the numbers
+ * of the user's rows there joined by `_` in ascending order (`schema.ts`,
+ * steps 16–17), `0` for a user without a row. One index range, of a row or
+ * a few.
  */
-const VERSION = `(SELECT 'lobby_listing_versions'::regclass::oid::text) || '.' ||
-  coalesce((SELECT v.version FROM lobby_listing_versions AS v WHERE v.user_id = $1), 0)::text`;
+const VERSION = `(SELECT 'lobby_listing_changes'::regclass::oid::text) || '.' || coalesce(
+  (SELECT string_agg(c.change::text, '_' ORDER BY c.change) FROM lobby_listing_changes AS c WHERE c.user_id = $1), '0')`;
 
 /**
  * The user's (`$1`) listing version alone, as the column `version` of one
- * row (see `lobby_listing_versions` in `schema.ts`).
+ * row (see `lobby_listing_changes` in `schema.ts`).
  *
  * @example
  * ```ts
@@ -134,8 +136,8 @@ export function textArray(items: readonly string[]): string {
  * }
  * ```
  */
-export const VERSIONS_SQL: string = `SELECT u.user_id, (SELECT 'lobby_listing_versions'::regclass::oid::text) || '.' ||
-  coalesce((SELECT v.version FROM lobby_listing_versions AS v WHERE v.user_id = u.user_id), 0)::text AS "version"
+export const VERSIONS_SQL: string = `SELECT u.user_id, (SELECT 'lobby_listing_changes'::regclass::oid::text) || '.' || coalesce(
+  (SELECT string_agg(c.change::text, '_' ORDER BY c.change) FROM lobby_listing_changes AS c WHERE c.user_id = u.user_id), '0') AS "version"
 FROM unnest($1::text[]) AS u (user_id)`;
 
 /**

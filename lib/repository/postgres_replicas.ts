@@ -29,7 +29,7 @@ import { type ReadReplica, type ReplicaEvent, type ReplicaHealth, type Replicate
  */
 export const REPLICA_HEALTH_SQL: string = `SELECT
   pg_is_in_recovery() AS "standby",
-  to_regclass('lobby_listing_page') IS NOT NULL AND to_regclass('lobby_listing_versions') IS NOT NULL AS "migrated",
+  to_regclass('lobby_listing_page') IS NOT NULL AND to_regclass('lobby_listing_changes') IS NOT NULL AS "migrated",
   CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() ELSE false END AS "paused",
   EXISTS (SELECT FROM pg_stat_wal_receiver) AS "streaming",
   COALESCE(pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn(), false) AS "replayed",

@@ -260,7 +260,8 @@ export interface WorkspaceRepository {
    * handler answers `ETag`s and `304`s from the version alone and keeps
    * encoded bodies in memory; without them, it reads the whole listing for
    * every request and sends no `ETag`. lobby's repositories read one index
-   * entry (`lobby_listing_versions`). Rejects as `listForUser` does.
+   * range of a row or a few (`lobby_listing_changes`). Rejects as
+   * `listForUser` does.
    */
   listingVersion?(userId: string, options?: ListOptions): Promise<string>;
   /**

@@ -116,7 +116,7 @@ const SYSTEM_TAIL = `',"extraData":' || ${json("extra_data")} ||
  * ```ts
  * import assert from "node:assert/strict";
  * import { SCHEMA_STEPS } from "./schema.ts";
- * assert.equal(SCHEMA_STEPS.length, 15);
+ * assert.equal(SCHEMA_STEPS.length, 17);
  * assert.ok(SCHEMA_STEPS[0]?.startsWith("CREATE TABLE IF NOT EXISTS institutions"));
  * ```
  */
@@ -467,6 +467,66 @@ export const SCHEMA_STEPS: readonly string[] = [
     END IF;
     IF to_regclass('lobby_listing_names') IS NULL THEN
       CREATE INDEX lobby_listing_names ON lobby_listing (user_id, lower(name) COLLATE "C");
+    END IF;
+  END
+  $do$`,
+  // 16–17. Listing versions that take no lock a writer waits for. The
+  // counters of steps 12–13 were rows that every writer of a user's listing
+  // updated, and kept locked until it committed, in the order the rows of
+  // its statements came: two transactions changing listings of the same
+  // users in two orders (a batch of workspaces against one of them
+  // renamed) deadlocked, where without lobby they would not have met.
+  // Instead, each statement that changes users' rows of lobby_listing adds
+  // a row per user to lobby_listing_changes, numbered by an identity, which
+  // no other writer waits for, and removes the user's older rows that no
+  // other writer holds (SKIP LOCKED: it never waits either). A user's
+  // version is the set of their rows' numbers: every commit that changes a
+  // listing adds a number no snapshot saw before, and only a later commit,
+  // which adds its own, removes it, so no two listings share a version and
+  // no version comes back. This function replaces step 12's.
+  `CREATE OR REPLACE FUNCTION lobby_listing_versions_bump() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $fn$
+  DECLARE
+    users text[];
+  BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+      users := ARRAY(SELECT DISTINCT l.user_id FROM lobby_listing AS l);
+    ELSIF TG_OP = 'UPDATE' THEN
+      users := ARRAY(SELECT user_id FROM changed UNION SELECT user_id FROM changed_new);
+    ELSE
+      users := ARRAY(SELECT DISTINCT c.user_id FROM changed AS c);
+    END IF;
+    WITH added AS (
+      INSERT INTO lobby_listing_changes (user_id) SELECT unnest(users) RETURNING user_id, change
+    )
+    DELETE FROM lobby_listing_changes AS c WHERE c.ctid IN (
+      SELECT o.ctid FROM lobby_listing_changes AS o JOIN added AS a ON o.user_id = a.user_id AND o.change < a.change
+      FOR UPDATE OF o SKIP LOCKED
+    );
+    RETURN NULL;
+  END
+  $fn$`,
+  // The changes table, created when missing: its identity (OID) is part
+  // of every version, so versions of a table made anew never equal earlier
+  // ones. Step 13 found lobby_listing's version triggers missing or
+  // disabled and made them again in this transaction (their catalog rows
+  // are this transaction's): lobby_listing changed unseen, so every user
+  // with a row or a version gets a change.
+  `DO $do$
+  BEGIN
+    IF to_regclass('lobby_listing_changes') IS NULL THEN
+      CREATE TABLE lobby_listing_changes (
+        user_id text NOT NULL,
+        change bigint GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (user_id, change)
+      );
+    ELSIF EXISTS (
+      SELECT FROM pg_trigger
+      WHERE tgrelid = 'lobby_listing'::regclass AND tgname = 'lobby_listing_versions_insert'
+        AND xmin::text = (pg_current_xact_id_if_assigned()::text::bigint % 4294967296)::text
+    ) THEN
+      INSERT INTO lobby_listing_changes (user_id)
+        SELECT u.user_id FROM (SELECT user_id FROM lobby_listing UNION SELECT user_id FROM lobby_listing_changes) AS u;
     END IF;
   END
   $do$`,
