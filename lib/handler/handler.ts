@@ -165,7 +165,7 @@ export interface WorkspacesHandlerOptions {
   /**
    * The memory of encoded listings (and pages), for a repository with listing versions
    * (`listingVersion` and `listItems` or `listPage`, as lobby's have): each request reads
-   * the user's version (one index lookup) and reads the listing only for a
+   * the user's version (one index range) and reads the listing only for a
    * version it has not kept. Bounded in `entries` (default 10,000) and in
    * `bytes` (default 33,554,432: 32 MiB, the text's length in UTF-16 code
    * units); `false`, or a bound of 0, turns it off. With it off, or with a

@@ -117,7 +117,7 @@ export function textArray(items: readonly string[]): string {
 /**
  * The listing versions of several users (`$1`, a text array) in one
  * statement: one row per element, its `user_id` and its `version` as
- * {@link VERSION_SQL} reads it, each through one index lookup (a
+ * {@link VERSION_SQL} reads it, each through one index range (a
  * correlated subquery, whatever the planner thinks of the array's size).
  *
  * @example

@@ -5,7 +5,7 @@
  * A lookup asked while fewer than `maxBatches` batches are with the
  * database is sent at once, alone; one asked while they are all out waits
  * for the next batch, which leaves as soon as one comes back and carries
- * every lookup that waited, one index lookup each, in one statement. A
+ * every lookup that waited, one index range each, in one statement. A
  * batch is sent after each of its lookups was asked, so each version is
  * read by a statement that started after its request arrived: never older
  * than what had committed by then. A batch whose deadline (its first

@@ -128,7 +128,7 @@ const DEFAULT_POOL = 10;
  *
  * `listingVersion` lookups go to the server in batches: one asked while
  * two batches are out waits for the next, which carries every lookup that
- * waited in one statement (one index lookup each), so that a version
+ * waited in one statement (one index range each), so that a version
  * lookup per request is not a round trip per request. Each batch is sent
  * after its lookups were asked, so a version is never older than what had
  * committed when its request arrived.
