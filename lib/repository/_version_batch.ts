@@ -108,12 +108,14 @@ export class VersionBatcher {
       this.#out--;
       this.#send();
     };
-    batch[0]!.signal?.addEventListener("abort", free, { once: true });
+    // Removed when the batch settles: a caller may pass one signal to many lookups.
+    const deadline = batch[0]!.signal;
+    deadline?.addEventListener("abort", free, { once: true });
     const users = [...new Set(batch.map((waiter) => waiter.userId))];
     let sent: Promise<ReadonlyMap<string, string>>;
     try {
       // The first lookup's deadline stands for the batch's: they began within a batch of each other.
-      sent = this.#read(users, batch[0]!.signal);
+      sent = this.#read(users, deadline);
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -128,7 +130,10 @@ export class VersionBatcher {
       (error: unknown) => {
         for (const waiter of batch) waiter.reject(error);
       },
-    ).finally(free);
+    ).finally(() => {
+      deadline?.removeEventListener("abort", free);
+      free();
+    });
   }
 
   #aborted(signal: AbortSignal): void {

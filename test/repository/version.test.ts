@@ -6,6 +6,7 @@
 // listForUser's rows, with the version read in the same snapshot; and
 // concurrent writers and readers never see items older than a version
 // already seen.
+import { getEventListeners } from "node:events";
 import t, { type Test } from "tap";
 import { listingItemFormat, systemSuccessJson, systemSuccessJsonOfItems, uptimerSuccessJson, uptimerSuccessJsonOfItems } from "../../lib/envelope/mod.ts";
 import { DEMO_EMPTY_USER, DEMO_SYSTEM_USER, DEMO_UPTIMER_USER, DEMO_USER, seedDemoData } from "../../lib/repository/demo.ts";
@@ -317,6 +318,15 @@ t.test("version lookups asked together come back right, whatever the user ids", 
     t.strictSame(together, Array.from({ length: 10 }, () => alone).flat(), `${driver.name}: ${together.length} lookups at once, each its own user's`);
     t.ok(versionCount(alone[2]!) > 0 && versionCount(alone[0]!) === 0, `${driver.name}: the odd ids are real users`);
   }
+});
+
+t.test("VersionBatcher: one signal passed to many lookups keeps no listener per batch", async (t) => {
+  const batcher = new VersionBatcher((users) => Promise.resolve(new Map(users.map((user) => [user, `v-${user}`]))), 1);
+  const session = new AbortController();
+  for (let i = 0; i < 50; i++) t.equal(await batcher.lookup(`u${i % 3}`, session.signal), `v-u${i % 3}`);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // The batcher's one watch of the signal, for lookups still waiting; none for the batches done.
+  t.equal(getEventListeners(session.signal, "abort").length, 1, "one listener after 50 lookups");
 });
 
 t.test("VersionBatcher: one batch at a time carries every lookup that waited; an aborted wait leaves it", async (t) => {
